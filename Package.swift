@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "dnr",
+    products: [
+        .executable(name: "dnr", targets: ["dnr"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries. Each system module is a module map plus a shim header; CPNG is a small C
+        // wrapper because libpng reports errors by longjmp, which Swift cannot catch.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+
+        // The engine and the domain libraries.
+        .target(name: "FileIO"),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "FileIO"]),
+        .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
+        .target(name: "CommandLineSupport"),
+
+        // The thin executable: argument parsing and wiring only.
+        .executableTarget(name: "dnr", dependencies: [
+            "Imaging", "Tensors", "FileIO", "CommandLineSupport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "dnr"]),
+    ]
+)

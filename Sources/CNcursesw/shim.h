@@ -1,0 +1,24 @@
+#ifndef DNR_NCURSESW_SHIM_H
+#define DNR_NCURSESW_SHIM_H
+// SwiftPM drops the -D flags pkg-config reports, so the wide-character API is switched on here.
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#include <locale.h>
+#include <ncursesw/curses.h>
+
+// C globals are mutable shared state, which Swift 6 rejects; these accessors read them.
+static inline WINDOW *dnr_stdscr(void) { return stdscr; }
+static inline int dnr_lines(void) { return LINES; }
+static inline int dnr_cols(void) { return COLS; }
+static inline int dnr_colors(void) { return COLORS; }
+static inline int dnr_color_pairs(void) { return COLOR_PAIRS; }
+// Variadic printw cannot be called from Swift; add a string at the cursor instead.
+static inline int dnr_addstr(const char *s) { return addstr(s); }
+static inline int dnr_mvaddstr(int y, int x, const char *s) { return mvaddstr(y, x, s); }
+static inline int dnr_color_pair(int n) { return (int)COLOR_PAIR(n); }
+static inline int dnr_key_resize(void) { return KEY_RESIZE; }
+#endif

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct DNR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dnr",
+        abstract: "Diffuse and Restore: region-adaptive diffusion for identity-preserving blind face restoration.",
+        subcommands: [DegradeCommand.self]
+    )
+}
