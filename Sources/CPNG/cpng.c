@@ -8,6 +8,7 @@
 typedef struct {
     char *message;
     size_t message_size;
+    char warning[128];  // libpng explains a bad header in a warning, then errors tersely
 } error_sink;
 
 static void set_message(char *message, size_t size, const char *text) {
@@ -18,13 +19,13 @@ static void set_message(char *message, size_t size, const char *text) {
 
 static void on_error(png_structp png, png_const_charp text) {
     error_sink *sink = (error_sink *)png_get_error_ptr(png);
-    set_message(sink->message, sink->message_size, text);
+    set_message(sink->message, sink->message_size, sink->warning[0] ? sink->warning : text);
     png_longjmp(png, 1);
 }
 
 static void on_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    error_sink *sink = (error_sink *)png_get_error_ptr(png);
+    if (sink->warning[0] == '\0') set_message(sink->warning, sizeof sink->warning, text);
 }
 
 typedef struct {
@@ -51,7 +52,7 @@ int dnr_png_decode(const unsigned char *data, size_t size,
         set_message(message, message_size, "not a PNG file");
         return 1;
     }
-    error_sink sink = {message, message_size};
+    error_sink sink = {message, message_size, {0}};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
     if (png == NULL) {
         set_message(message, message_size, "out of memory");
@@ -148,7 +149,7 @@ int dnr_png_encode_rgb(const void *pixels, uint32_t width, uint32_t height, int 
         set_message(message, message_size, "bit depth must be 8 or 16");
         return 1;
     }
-    error_sink sink = {message, message_size};
+    error_sink sink = {message, message_size, {0}};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
     if (png == NULL) {
         set_message(message, message_size, "out of memory");

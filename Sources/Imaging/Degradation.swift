@@ -70,16 +70,21 @@ public enum Degradation {
         if smallWidth != image.width || smallHeight != image.height {
             work = work.resized(width: smallWidth, height: smallHeight, filter: .bicubic)
         }
-        if parameters.noiseSigma > 0 {
-            let noise = generator.normals(count: work.samples.count, standardDeviation: Float(parameters.noiseSigma / 255))
-            for i in work.samples.indices { work.samples[i] += noise[i] }
-        }
+        if parameters.noiseSigma > 0 { work = addNoise(to: work, sigma: parameters.noiseSigma, using: &generator) }
         let jpeg = try JPEGCodec.encode(work, quality: parameters.jpegQuality)
         work = try JPEGCodec.decode(jpeg)
         if work.width != image.width || work.height != image.height {
             work = work.resized(width: image.width, height: image.height, filter: .bicubic)
         }
         return work.clamped()
+    }
+
+    /// Independent Gaussian noise of `sigma` grey levels (of 255) on every sample.
+    public static func addNoise(to image: RGBImage, sigma: Double, using generator: inout SeededGenerator) -> RGBImage {
+        var noisy = image
+        let noise = generator.normals(count: image.samples.count, standardDeviation: Float(sigma / 255))
+        for i in noisy.samples.indices { noisy.samples[i] += noise[i] }
+        return noisy
     }
 
     /// Draws parameters from `ranges` (with any `fixed` values taking their place) and applies

@@ -20,7 +20,7 @@ public enum ResamplingFilter: String, Sendable, CaseIterable {
     func weight(_ x: Double) -> Double {
         switch self {
         case .box:
-            return x >= -0.5 && x < 0.5 ? 1 : 0
+            return x > -0.5 && x <= 0.5 ? 1 : 0
         case .bilinear:
             let a = abs(x)
             return a < 1 ? 1 - a : 0

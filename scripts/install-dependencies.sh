@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system libraries dnr builds against (Debian/Ubuntu), only those that are missing.
+set -euo pipefail
+packages=(pkg-config libopenblas-dev libpng-dev libturbojpeg0-dev libsixel-dev libncurses-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
