@@ -1,0 +1,189 @@
+/// The geometry of a 2-D convolution over NCHW input with an [outC, inC, kH, kW] kernel.
+public struct ConvolutionGeometry: Equatable, Sendable {
+    public let channels: Int, height: Int, width: Int
+    public let kernelHeight: Int, kernelWidth: Int
+    public let stride: Int, padding: Int
+    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Rows of the unfolded (im2col) matrix: one per input channel and kernel tap.
+    var patchSize: Int { channels * kernelHeight * kernelWidth }
+    var outputPlane: Int { outputHeight * outputWidth }
+    /// A 1×1, stride-1, unpadded convolution is a plain matrix product on the input.
+    var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+
+    /// Unfolds one image [C, H, W] into columns [C·kH·kW, outH·outW].
+    func unfold(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (outputHeight, outputWidth)
+        parallelChunks(patchSize, costPerItem: outputPlane) { rows in
+            for row in rows {
+                let c = row / (kernelHeight * kernelWidth), i = (row / kernelWidth) % kernelHeight, j = row % kernelWidth
+                let plane = x + c * height * width
+                let out = columns + row * oh * ow
+                for oy in 0..<oh {
+                    let iy = oy * stride - padding + i
+                    let line = out + oy * ow
+                    if iy < 0 || iy >= height {
+                        line.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    let source = plane + iy * width
+                    if stride == 1 {
+                        // ix = ox + (j − padding): a shifted copy with zero edges.
+                        let shift = j - padding
+                        let lo = Swift.max(0, -shift), hi = Swift.min(ow, width - shift)
+                        if lo > 0 { line.update(repeating: 0, count: Swift.min(lo, ow)) }
+                        if hi > lo { (line + lo).update(from: source + lo + shift, count: hi - lo) }
+                        if hi < ow { (line + Swift.max(hi, 0)).update(repeating: 0, count: ow - Swift.max(hi, 0)) }
+                    } else {
+                        for ox in 0..<ow {
+                            let ix = ox * stride - padding + j
+                            line[ox] = ix >= 0 && ix < width ? source[ix] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `unfold`: adds columns back into one image's gradient [C, H, W].
+    func fold(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (outputHeight, outputWidth)
+        // Split by channel so that chunks write disjoint planes.
+        parallelChunks(channels, costPerItem: kernelHeight * kernelWidth * outputPlane) { channelRange in
+            for c in channelRange {
+                let plane = x + c * height * width
+                for i in 0..<kernelHeight {
+                    for j in 0..<kernelWidth {
+                        let column = columns + ((c * kernelHeight + i) * kernelWidth + j) * oh * ow
+                        for oy in 0..<oh {
+                            let iy = oy * stride - padding + i
+                            if iy < 0 || iy >= height { continue }
+                            let line = column + oy * ow, target = plane + iy * width
+                            for ox in 0..<ow {
+                                let ix = ox * stride - padding + j
+                                if ix >= 0 && ix < width { target[ix] += line[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    func convolutionGeometry(kernel: [Int], stride: Int, padding: Int) -> ConvolutionGeometry {
+        precondition(rank == 4, "conv2d needs NCHW input, got \(shape)")
+        precondition(kernel.count == 4 && kernel[1] == shape[1],
+                     "conv2d: weight \(kernel) does not take \(shape[1]) input channels")
+        let g = ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
+                                    kernelHeight: kernel[2], kernelWidth: kernel[3], stride: stride, padding: padding)
+        precondition(stride >= 1 && padding >= 0 && g.outputHeight > 0 && g.outputWidth > 0,
+                     "conv2d: kernel \(kernel) with stride \(stride), padding \(padding) does not fit input \(shape)")
+        return g
+    }
+
+    /// 2-D cross-correlation (PyTorch's conv2d) by im2col and OpenBLAS sgemm.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+        let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
+        let (n, outC) = (x.shape[0], weight.shape[0])
+        var out = [Float](repeating: 0, count: n * outC * g.outputPlane)
+        var columns = [Float](repeating: 0, count: g.isPointwise ? 0 : g.patchSize * g.outputPlane)
+        x.scalars.withUnsafeBufferPointer { input in
+            weight.scalars.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { y in
+                    columns.withUnsafeMutableBufferPointer { col in
+                        for b in 0..<n {
+                            let image = input.baseAddress! + b * g.channels * g.height * g.width
+                            let source: UnsafePointer<Float>
+                            if g.isPointwise {
+                                source = image
+                            } else {
+                                g.unfold(image, into: col.baseAddress!)
+                                source = UnsafePointer(col.baseAddress!)
+                            }
+                            gemm(w.baseAddress!, source, y.baseAddress! + b * outC * g.outputPlane,
+                                 m: outC, n: g.outputPlane, k: g.patchSize)
+                        }
+                    }
+                }
+            }
+        }
+        if let bias {
+            precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels")
+            let plane = g.outputPlane
+            for b in 0..<n {
+                for c in 0..<outC {
+                    let v = bias.scalars[c], base = (b * outC + c) * plane
+                    for i in 0..<plane { out[base + i] += v }
+                }
+            }
+        }
+        return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
+    }
+
+    /// Gradients of conv2d with respect to its input and its weight, given the output gradient.
+    static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
+                               wantInput: Bool, wantWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+        let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
+        let (n, outC) = (x.shape[0], weight.shape[0])
+        var dx = [Float](repeating: 0, count: wantInput ? x.count : 0)
+        var dw = [Float](repeating: 0, count: wantWeight ? weight.count : 0)
+        var columns = [Float](repeating: 0, count: g.patchSize * g.outputPlane)
+        let imageSize = g.channels * g.height * g.width
+        x.scalars.withUnsafeBufferPointer { input in
+            weight.scalars.withUnsafeBufferPointer { w in
+                dy.scalars.withUnsafeBufferPointer { gy in
+                    columns.withUnsafeMutableBufferPointer { col in
+                        dx.withUnsafeMutableBufferPointer { gx in
+                            dw.withUnsafeMutableBufferPointer { gw in
+                                for b in 0..<n {
+                                    let image = input.baseAddress! + b * imageSize
+                                    let upstream = gy.baseAddress! + b * outC * g.outputPlane
+                                    if wantWeight {
+                                        // dW += dY_b · colsᵀ
+                                        let source: UnsafePointer<Float>
+                                        if g.isPointwise { source = image } else {
+                                            g.unfold(image, into: col.baseAddress!)
+                                            source = UnsafePointer(col.baseAddress!)
+                                        }
+                                        gemm(upstream, source, gw.baseAddress!, m: outC, n: g.patchSize, k: g.outputPlane,
+                                             transposeB: true, accumulate: true)
+                                    }
+                                    if wantInput {
+                                        // dcols = Wᵀ · dY_b, folded back onto the image.
+                                        if g.isPointwise {
+                                            gemm(w.baseAddress!, upstream, gx.baseAddress! + b * imageSize,
+                                                 m: g.patchSize, n: g.outputPlane, k: outC, transposeA: true)
+                                        } else {
+                                            gemm(w.baseAddress!, upstream, col.baseAddress!, m: g.patchSize, n: g.outputPlane, k: outC,
+                                                 transposeA: true)
+                                            g.fold(col.baseAddress!, into: gx.baseAddress! + b * imageSize)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (wantInput ? Tensor(shape: x.shape, scalars: dx) : nil, wantWeight ? Tensor(shape: weight.shape, scalars: dw) : nil)
+    }
+}
+
+/// 2-D convolution (cross-correlation, as PyTorch's conv2d) with gradients for input, weight and bias.
+public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0) -> Variable {
+    let (input, kernel) = (x.value, weight.value)
+    let y = Tensor.conv2d(input, weight: kernel, bias: bias?.value, stride: stride, padding: padding)
+    let parents = [x, weight] + (bias.map { [$0] } ?? [])
+    return record(y, parents) { dy in
+        let (dx, dw) = Tensor.conv2dBackward(input, weight: kernel, outputGradient: dy, stride: stride, padding: padding,
+                                             wantInput: x.requiresGradient, wantWeight: weight.requiresGradient)
+        var grads: [Tensor?] = [dx, dw]
+        if let bias, bias.requiresGradient {
+            grads.append(dy.summed(toShape: [1, kernel.shape[0], 1, 1]).reshaped([kernel.shape[0]]))
+        }
+        return grads
+    }
+}

@@ -1,0 +1,74 @@
+extension Variable {
+    /// Average pooling over NCHW with a square window of `size` and the given stride (no padding).
+    public func averagePooled(size: Int, stride: Int) -> Variable {
+        let s = shape
+        let (n, c, h, w) = (s[0], s[1], s[2], s[3])
+        let (oh, ow) = ((h - size) / stride + 1, (w - size) / stride + 1)
+        precondition(oh > 0 && ow > 0, "averagePooled: window \(size) does not fit \(s)")
+        let x = value.scalars
+        let inv = 1 / Float(size * size)
+        var out = [Float](repeating: 0, count: n * c * oh * ow)
+        for p in 0..<(n * c) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var total: Float = 0
+                    for i in 0..<size { for j in 0..<size { total += x[p * h * w + (oy * stride + i) * w + ox * stride + j] } }
+                    out[(p * oh + oy) * ow + ox] = total * inv
+                }
+            }
+        }
+        return record(Tensor(shape: [n, c, oh, ow], scalars: out), [self]) { g in
+            var dx = [Float](repeating: 0, count: n * c * h * w)
+            for p in 0..<(n * c) {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let v = g.scalars[(p * oh + oy) * ow + ox] * inv
+                        for i in 0..<size { for j in 0..<size { dx[p * h * w + (oy * stride + i) * w + ox * stride + j] += v } }
+                    }
+                }
+            }
+            return [Tensor(shape: s, scalars: dx)]
+        }
+    }
+
+    /// Max pooling over NCHW with a square window, stride and padding (padding never wins).
+    public func maxPooled(size: Int, stride: Int, padding: Int = 0) -> Variable {
+        let s = shape
+        let (n, c, h, w) = (s[0], s[1], s[2], s[3])
+        let (oh, ow) = ((h + 2 * padding - size) / stride + 1, (w + 2 * padding - size) / stride + 1)
+        precondition(oh > 0 && ow > 0, "maxPooled: window \(size) does not fit \(s)")
+        let x = value.scalars
+        var out = [Float](repeating: 0, count: n * c * oh * ow)
+        var argmax = [Int](repeating: 0, count: out.count)
+        for p in 0..<(n * c) {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var best = -Float.infinity, at = -1
+                    for i in 0..<size {
+                        let iy = oy * stride - padding + i
+                        if iy < 0 || iy >= h { continue }
+                        for j in 0..<size {
+                            let ix = ox * stride - padding + j
+                            if ix < 0 || ix >= w { continue }
+                            let idx = p * h * w + iy * w + ix
+                            if x[idx] > best || at < 0 { best = x[idx]; at = idx }
+                        }
+                    }
+                    let o = (p * oh + oy) * ow + ox
+                    out[o] = best
+                    argmax[o] = at
+                }
+            }
+        }
+        return record(Tensor(shape: [n, c, oh, ow], scalars: out), [self]) { g in
+            var dx = [Float](repeating: 0, count: n * c * h * w)
+            for o in 0..<g.count { dx[argmax[o]] += g.scalars[o] }
+            return [Tensor(shape: s, scalars: dx)]
+        }
+    }
+
+    /// Mean over the spatial dimensions of NCHW: an [N, C] variable.
+    public func globalAveragePooled() -> Variable {
+        mean(axes: [2, 3]).reshaped([shape[0], shape[1]])
+    }
+}

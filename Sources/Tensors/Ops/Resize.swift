@@ -1,0 +1,90 @@
+/// Interpolation taps for one axis of a bilinear resize with PyTorch's `align_corners=False`
+/// convention: source = (i + 0.5)·(in/out) − 0.5, clamped at 0.
+struct LinearTaps {
+    let low: [Int], high: [Int], weightHigh: [Float]
+
+    init(input: Int, output: Int) {
+        let scale = Double(input) / Double(output)
+        var low = [Int](), high = [Int](), wh = [Float]()
+        for i in 0..<output {
+            let source = max((Double(i) + 0.5) * scale - 0.5, 0)
+            let l = min(Int(source), input - 1)
+            low.append(l)
+            high.append(min(l + 1, input - 1))
+            wh.append(Float(source - Double(l)))
+        }
+        self.low = low
+        self.high = high
+        self.weightHigh = wh
+    }
+}
+
+extension Variable {
+    /// Bilinear resize of NCHW to `height`×`width` (PyTorch's `interpolate(mode: "bilinear",
+    /// align_corners: false)`, no antialiasing), differentiable.
+    public func bilinearResized(height oh: Int, width ow: Int) -> Variable {
+        let s = shape
+        let (planes, h, w) = (s[0] * s[1], s[2], s[3])
+        let ty = LinearTaps(input: h, output: oh), tx = LinearTaps(input: w, output: ow)
+        let x = value.scalars
+        var out = [Float](repeating: 0, count: planes * oh * ow)
+        for p in 0..<planes {
+            let base = p * h * w
+            for oy in 0..<oh {
+                let (y0, y1, wy) = (ty.low[oy], ty.high[oy], ty.weightHigh[oy])
+                for ox in 0..<ow {
+                    let (x0, x1, wx) = (tx.low[ox], tx.high[ox], tx.weightHigh[ox])
+                    let top = x[base + y0 * w + x0] * (1 - wx) + x[base + y0 * w + x1] * wx
+                    let bottom = x[base + y1 * w + x0] * (1 - wx) + x[base + y1 * w + x1] * wx
+                    out[(p * oh + oy) * ow + ox] = top * (1 - wy) + bottom * wy
+                }
+            }
+        }
+        return record(Tensor(shape: [s[0], s[1], oh, ow], scalars: out), [self]) { g in
+            var dx = [Float](repeating: 0, count: planes * h * w)
+            for p in 0..<planes {
+                let base = p * h * w
+                for oy in 0..<oh {
+                    let (y0, y1, wy) = (ty.low[oy], ty.high[oy], ty.weightHigh[oy])
+                    for ox in 0..<ow {
+                        let (x0, x1, wx) = (tx.low[ox], tx.high[ox], tx.weightHigh[ox])
+                        let v = g.scalars[(p * oh + oy) * ow + ox]
+                        dx[base + y0 * w + x0] += v * (1 - wy) * (1 - wx)
+                        dx[base + y0 * w + x1] += v * (1 - wy) * wx
+                        dx[base + y1 * w + x0] += v * wy * (1 - wx)
+                        dx[base + y1 * w + x1] += v * wy * wx
+                    }
+                }
+            }
+            return [Tensor(shape: s, scalars: dx)]
+        }
+    }
+
+    /// Nearest-neighbour upsampling of NCHW by an integer factor.
+    public func nearestUpsampled(factor: Int) -> Variable {
+        let s = shape
+        let (planes, h, w) = (s[0] * s[1], s[2], s[3])
+        let (oh, ow) = (h * factor, w * factor)
+        var out = [Float](repeating: 0, count: planes * oh * ow)
+        value.scalars.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                for p in 0..<planes {
+                    for oy in 0..<oh {
+                        let source = x.baseAddress! + p * h * w + (oy / factor) * w
+                        let target = y.baseAddress! + (p * oh + oy) * ow
+                        for ox in 0..<ow { target[ox] = source[ox / factor] }
+                    }
+                }
+            }
+        }
+        return record(Tensor(shape: [s[0], s[1], oh, ow], scalars: out), [self]) { g in
+            var dx = [Float](repeating: 0, count: planes * h * w)
+            for p in 0..<planes {
+                for oy in 0..<oh {
+                    for ox in 0..<ow { dx[p * h * w + (oy / factor) * w + ox / factor] += g.scalars[(p * oh + oy) * ow + ox] }
+                }
+            }
+            return [Tensor(shape: s, scalars: dx)]
+        }
+    }
+}

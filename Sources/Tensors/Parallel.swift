@@ -1,0 +1,47 @@
+import Dispatch
+
+/// The engine's own parallel loops. The machine's cores are the budget; these loops are never
+/// called around OpenBLAS or oneDNN calls (which have their own threads), so nothing oversubscribes.
+public enum Parallelism {
+    /// Worker count for the engine's loops (the cores this process may use).
+    nonisolated(unsafe) public static var workers: Int = max(1, min(ProcessInfoCores.count, 64))
+}
+
+enum ProcessInfoCores {
+    static var count: Int {
+        #if canImport(Glibc)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}
+
+/// Runs `body(range)` over `0..<count` split into contiguous chunks, in parallel when the work is
+/// large enough (`count * costPerItem` above about 32k operations) to beat the dispatch overhead.
+@inline(__always)
+func parallelChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+    let workers = Parallelism.workers
+    if workers <= 1 || count < 2 || count * costPerItem < 32_768 {
+        body(0..<count)
+        return
+    }
+    let chunks = min(workers, count)
+    withoutActuallyEscaping(body) { body in
+        // The chunks touch disjoint ranges of the caller's buffers, so sharing the closure is safe.
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
+            shared.value(start..<end)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
