@@ -22,11 +22,13 @@ let package = Package(
         .target(name: "FileIO"),
         .target(name: "Tensors", dependencies: ["COpenBLAS", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
+        .target(name: "Restoration", dependencies: ["Tensors", "Imaging"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "Restoration", "COpenBLAS"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.
         .executableTarget(name: "dnr", dependencies: [
-            "Imaging", "Tensors", "FileIO", "CommandLineSupport",
+            "Imaging", "Tensors", "Restoration", "Benchmarks", "FileIO", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

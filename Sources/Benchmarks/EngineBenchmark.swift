@@ -1,0 +1,112 @@
+import COpenBLAS
+import Foundation
+import Restoration
+import Tensors
+
+/// Runs the reference conditional UNet in our engine and, when Python with PyTorch is installed,
+/// in a PyTorch mirror on the same weights and thread count, and reports the ratios.
+public struct EngineBenchmark {
+    public var configuration = UNetConfiguration.benchmarkReference
+    public var trainingBatch = 16
+    public var forwardRuns = 10
+    public var trainingRuns = 3
+    public var threads = 2
+    public var python = "python3"
+    public var torchScript: String
+    public var workFolder: String
+
+    public init(torchScript: String, workFolder: String) {
+        self.torchScript = torchScript
+        self.workFolder = workFolder
+    }
+
+    public struct Report: Sendable {
+        public var parameters = 0
+        public var forwardGFLOP = 0.0
+        public var oursForward = 0.0, oursTrain = 0.0, oursPeakMiB = 0.0
+        public var torchForward: Double?, torchTrain: Double?, torchPeakMiB: Double?
+        public var sgemmGFLOPs = 0.0
+        public var outputDifference: Float?
+        public var torchNote: String?
+    }
+
+    public func run(log: (String) -> Void) throws -> Report {
+        var report = Report()
+        openblas_set_num_threads(Int32(threads))
+        Parallelism.workers = threads
+        report.sgemmGFLOPs = sgemmPeak()
+        log("OpenBLAS sgemm 1024³ on \(threads) threads: \(format(report.sgemmGFLOPs)) GFLOP/s")
+
+        let unet = ConditionalUNet(configuration, seed: 7)
+        report.parameters = unet.parameterCount
+        let weightsPath = workFolder + "/unet.safetensors", configPath = workFolder + "/unet.json"
+        try Safetensors.write(unet.parameterTensors, to: weightsPath)
+        try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: configPath))
+
+        var generator = SeededGenerator(seed: 11)
+        let r = configuration.resolution
+        let single = Tensor(randomNormal: [1, configuration.inputChannels, r, r], generator: &generator)
+        try Safetensors.write([("input", single)], to: workFolder + "/input.safetensors")
+        let (output, flops) = FLOPCounter.counting { withoutGradients { unet(Variable(single), timesteps: [500]).value } }
+        report.forwardGFLOP = Double(flops) / 1e9
+        log("reference UNet: \(report.parameters) parameters, \(format(report.forwardGFLOP)) GFLOP per forward at batch 1")
+
+        report.oursForward = measure(warmup: 2, runs: forwardRuns) {
+            _ = withoutGradients { unet(Variable(single), timesteps: [500]) }
+        }.median
+        log("ours   forward batch 1: \(ms(report.oursForward)) (\(format(report.forwardGFLOP / report.oursForward)) GFLOP/s)")
+
+        let batch = Tensor(randomNormal: [trainingBatch, configuration.inputChannels, r, r], generator: &generator)
+        let target = Tensor(randomNormal: [trainingBatch, configuration.outputChannels, r, r], generator: &generator)
+        let timesteps = (0..<trainingBatch).map { Float($0 * 61 % 1000) }
+        let adam = Adam(parameters: unet.parameters, learningRate: 1e-4)
+        report.oursTrain = measure(warmup: 1, runs: trainingRuns) {
+            unet.zeroGradients()
+            let loss = mseLoss(unet(Variable(batch), timesteps: timesteps), Variable(target))
+            loss.backward()
+            adam.update()
+        }.median
+        report.oursPeakMiB = peakResidentMiB()
+        log("ours   train step batch \(trainingBatch) (forward + backward + Adam): \(ms(report.oursTrain)), peak RSS \(Int(report.oursPeakMiB)) MiB")
+
+        // PyTorch mirror on the same weights (saved before training changed them).
+        let outputPath = workFolder + "/torch.json"
+        let status = runProcess(python, [torchScript, "--config", configPath, "--weights", weightsPath, "--input", workFolder + "/input.safetensors",
+                                         "--output", outputPath, "--threads", String(threads), "--batch", String(trainingBatch),
+                                         "--forward-runs", String(forwardRuns), "--train-runs", String(trainingRuns)])
+        if status == 0, let data = FileManager.default.contents(atPath: outputPath),
+           let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            report.torchForward = json["forward_seconds"] as? Double
+            report.torchTrain = json["train_seconds"] as? Double
+            report.torchPeakMiB = json["peak_rss_mib"] as? Double
+            if let outputFile = json["output_path"] as? String, let archive = try? Safetensors.read(outputFile), let theirs = archive.tensors["output"] {
+                report.outputDifference = output.maxAbsDifference(theirs)
+            }
+        } else {
+            report.torchNote = "PyTorch mirror not run (\(python) \(torchScript) exited with \(status)); install it with pip install 'torch==2.13.0+cpu' safetensors"
+        }
+        return report
+    }
+
+    func sgemmPeak() -> Double {
+        let n = 1024
+        let a = [Float](repeating: 1, count: n * n), b = [Float](repeating: 0.5, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        let t = measure(warmup: 2, runs: 5) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+        }
+        return 2 * Double(n * n * n) / t.minimum / 1e9
+    }
+
+    func runProcess(_ executable: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+func format(_ x: Double) -> String { String(format: "%.1f", x) }
+func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
+        subcommands: [EngineBench.self]
+    )
+
+    struct EngineBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine",
+            abstract: "The reference conditional UNet (6→3 channels, 64×64, ~22 M parameters): forward at batch 1 and a training step.",
+            discussion: "The PyTorch mirror (scripts/bench/unet_torch.py) runs when python3 has torch and safetensors installed.")
+
+        @Option(help: "Threads for both engines.") var threads = 2
+        @Option(help: "Batch size of the training step.") var batch = 16
+        @Option(help: "Timed forward runs (median reported).") var forwardRuns = 10
+        @Option(help: "Timed training steps (median reported).") var trainRuns = 3
+        @Option(help: "The PyTorch mirror script.") var torchScript = "scripts/bench/unet_torch.py"
+
+        func run() throws {
+            let folder = NSTemporaryDirectory() + "dnr-bench-\(getpid())"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            var bench = EngineBenchmark(torchScript: torchScript, workFolder: folder)
+            bench.threads = threads
+            bench.trainingBatch = batch
+            bench.forwardRuns = forwardRuns
+            bench.trainingRuns = trainRuns
+            let report = try bench.run { print($0) }
+            if let note = report.torchNote { print(note); return }
+            if let f = report.torchForward, let t = report.torchTrain {
+                print(String(format: "ratio ours ÷ PyTorch: forward batch 1 %.2f, train step batch %d %.2f", report.oursForward / f, batch, report.oursTrain / t))
+                print(String(format: "GFLOP/s: ours %.0f, PyTorch %.0f, OpenBLAS sgemm %.0f (forward, batch 1)",
+                             report.forwardGFLOP / report.oursForward, report.forwardGFLOP / f, report.sgemmGFLOPs))
+            }
+            if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
+            if let d = report.outputDifference { print(String(format: "max |ours − PyTorch| on the batch-1 output: %.2e", d)) }
+        }
+    }
+}
