@@ -35,6 +35,7 @@ let package = Package(
         .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "dnr"]),
     ]
 )
