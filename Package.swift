@@ -8,6 +8,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries. Each system module is a module map plus a shim header; CPNG is a small C
@@ -22,19 +23,21 @@ let package = Package(
         .target(name: "FileIO"),
         .target(name: "Tensors", dependencies: ["COpenBLAS", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
-        .target(name: "Restoration", dependencies: ["Tensors", "Imaging"]),
+        .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "Restoration", "COpenBLAS"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.
         .executableTarget(name: "dnr", dependencies: [
-            "Imaging", "Tensors", "Restoration", "Benchmarks", "FileIO", "CommandLineSupport",
+            "Imaging", "Tensors", "FaceID", "Restoration", "Benchmarks", "FileIO", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "dnr"]),
     ]

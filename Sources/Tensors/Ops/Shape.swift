@@ -149,3 +149,28 @@ extension Tensor {
         return Tensor(shape: newShape, scalars: out)
     }
 }
+
+extension Variable {
+    /// This variable zero-extended at the high end of each axis to `target` (every dimension ≥ its own).
+    public func zeroExtended(to target: [Int]) -> Variable {
+        let shape = self.shape
+        precondition(target.count == shape.count && zip(target, shape).allSatisfy { $0 >= $1 },
+                     "cannot zero-extend \(shape) to \(target)")
+        if target == shape { return self }
+        var y = value
+        for axis in 0..<shape.count where target[axis] != shape[axis] {
+            y = Tensor.padded(y, axis: axis, at: 0, to: target[axis])
+        }
+        return record(y, [self]) { g in
+            var cropped = g
+            for axis in 0..<shape.count where target[axis] != shape[axis] { cropped = cropped.slice(axis: axis, 0..<shape[axis]) }
+            return [cropped]
+        }
+    }
+}
+
+/// a + b after zero-extending both to their element-wise largest shape (dlib's add_prev).
+public func zeroExtendedSum(_ a: Variable, _ b: Variable) -> Variable {
+    let target = zip(a.shape, b.shape).map { max($0, $1) }
+    return a.zeroExtended(to: target) + b.zeroExtended(to: target)
+}

@@ -1,0 +1,50 @@
+import FileIO
+import Imaging
+import Tensors
+
+extension FaceRecognizer {
+    /// The recognizer from the project's `Models/` folder (see `ModelLocator`).
+    public static func loadDefault() throws(RecognizerModelError) -> FaceRecognizer {
+        guard let path = ModelLocator.path(of: RecognizerModelFile.name) else {
+            throw .unreadable(path: RecognizerModelFile.name,
+                              reason: "not found in \(ModelLocator.candidateFolders().joined(separator: ", ")); set DNR_MODELS to the folder holding it")
+        }
+        return try FaceRecognizer(modelPath: path)
+    }
+
+    /// The descriptor of one face image (a square chip in dlib's framing, any size).
+    public func descriptor(of image: RGBImage) -> [Float] {
+        withoutGradients { descriptors(Variable(image.tensor())) }.value.scalars
+    }
+}
+
+/// How an input image is framed.
+public enum FaceAlignment: String, CaseIterable, Sendable {
+    /// Already a dlib chip (padding 0.25), any square size.
+    case chip
+    /// An FFHQ-aligned square face; the chip is cut by the fixed box.
+    case ffhq512
+
+    /// The chip at `resolution` (or the image's own size when nil) from an image in this framing.
+    public func chip(from image: RGBImage, path: String, resolution: Int? = nil) throws(FaceImageError) -> RGBImage {
+        guard image.width == image.height else { throw .notSquare(path: path, width: image.width, height: image.height) }
+        switch self {
+        case .chip:
+            guard let resolution, resolution != image.width else { return image }
+            return image.resized(width: resolution, height: resolution, filter: resolution < image.width ? .box : .bicubic).clamped()
+        case .ffhq512:
+            let side = resolution ?? Int((Double(image.width) * FaceFraming.ffhq512ChipSide / 512).rounded())
+            return image.resized(width: side, height: side, filter: .bicubic, box: FaceFraming.ffhqChipBox(imageSide: image.width)).clamped()
+        }
+    }
+}
+
+public enum FaceImageError: Error, CustomStringConvertible, Sendable {
+    case notSquare(path: String, width: Int, height: Int)
+    public var description: String {
+        switch self {
+        case .notSquare(let path, let w, let h):
+            "\(path): \(w)×\(h) is not a square face chip; crop the face to dlib's chip framing or pass --align ffhq512 for FFHQ-aligned faces"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Why the recognizer's model file could not be used; one line each.
+public enum RecognizerModelError: Error, CustomStringConvertible, Equatable, Sendable {
+    case unreadable(path: String, reason: String)
+    case wrongChecksum(path: String, expected: String, found: String)
+    case truncated(path: String, offset: Int)
+    case malformed(path: String, offset: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "\(path): \(reason)"
+        case .wrongChecksum(let path, let expected, let found):
+            "\(path): not dlib_face_recognition_resnet_model_v1.dat (sha256 \(found.prefix(16))…, expected \(expected.prefix(16))…); the file is wrong or altered"
+        case .truncated(let path, let offset): "\(path): the model file ends early (at byte \(offset)); it is truncated"
+        case .malformed(let path, let offset, let reason): "\(path): malformed model file at byte \(offset): \(reason)"
+        }
+    }
+}
+
+/// Reads the primitives of dlib's serialisation format (see docs: face-recognizer-spec §5.1).
+struct DlibReader {
+    let bytes: [UInt8]
+    let path: String
+    private(set) var offset = 0
+
+    init(bytes: [UInt8], path: String) {
+        self.bytes = bytes
+        self.path = path
+    }
+
+    var atEnd: Bool { offset == bytes.count }
+
+    mutating func byte() throws(RecognizerModelError) -> UInt8 {
+        guard offset < bytes.count else { throw .truncated(path: path, offset: offset) }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    func malformed(_ reason: String) -> RecognizerModelError { .malformed(path: path, offset: offset, reason: reason) }
+
+    /// Control byte (sign in bit 7, byte count in bits 0–3), then the little-endian magnitude.
+    mutating func signed() throws(RecognizerModelError) -> Int {
+        let control = try byte()
+        let count = Int(control & 0x0F)
+        guard (1...8).contains(count), control & 0x70 == 0 else { throw malformed("bad integer control byte 0x\(String(control, radix: 16))") }
+        var magnitude: UInt64 = 0
+        for i in 0..<count { magnitude |= UInt64(try byte()) << (8 * UInt64(i)) }
+        guard magnitude <= UInt64(Int.max) else { throw malformed("integer out of range") }
+        return control & 0x80 != 0 ? -Int(magnitude) : Int(magnitude)
+    }
+
+    mutating func unsigned() throws(RecognizerModelError) -> Int {
+        let value = try signed()
+        guard value >= 0 else { throw malformed("negative value where an unsigned integer was expected") }
+        return value
+    }
+
+    mutating func string() throws(RecognizerModelError) -> String {
+        let length = try unsigned()
+        guard length <= 256 else { throw malformed("string length \(length) is implausible") }
+        guard offset + length <= bytes.count else { throw .truncated(path: path, offset: bytes.count) }
+        defer { offset += length }
+        return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+    }
+
+    mutating func bool() throws(RecognizerModelError) -> Bool {
+        switch try byte() {
+        case UInt8(ascii: "1"): return true
+        case UInt8(ascii: "0"): return false
+        default: throw malformed("expected a '0' or '1' boolean")
+        }
+    }
+
+    /// dlib's portable real: mantissa and exponent as signed integers, value = m·2^e.
+    mutating func real() throws(RecognizerModelError) -> Double {
+        let mantissa = try signed(), exponent = try signed()
+        switch exponent {
+        case 32000: return .infinity
+        case 32001: return -.infinity
+        case 32002: return .nan
+        default: return Double(mantissa) * pow(2.0, Double(exponent))
+        }
+    }
+
+    /// A resizable tensor: version 2, four dimensions, then raw little-endian float32 values.
+    mutating func tensor() throws(RecognizerModelError) -> (shape: [Int], values: [Float]) {
+        guard try signed() == 2 else { throw malformed("tensor version must be 2") }
+        let shape = [try signed(), try signed(), try signed(), try signed()]
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor dimension \(shape)") }
+        let count = shape.reduce(1, *)
+        guard count <= 64_000_000 else { throw malformed("tensor of \(count) values is implausible") }
+        guard offset + 4 * count <= bytes.count else { throw .truncated(path: path, offset: bytes.count) }
+        var values = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<count {
+                values[i] = Float(bitPattern: raw.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self).littleEndian)
+            }
+        }
+        offset += 4 * count
+        return (shape, values)
+    }
+
+    /// A shape without data: version 1, then four dimensions.
+    mutating func aliasTensor() throws(RecognizerModelError) -> [Int] {
+        guard try signed() == 1 else { throw malformed("alias tensor version must be 1") }
+        return [try signed(), try signed(), try signed(), try signed()]
+    }
+}

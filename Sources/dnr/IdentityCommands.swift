@@ -1,0 +1,74 @@
+import ArgumentParser
+import FaceID
+import Foundation
+import Imaging
+import CommandLineSupport
+
+struct AlignmentOption: ParsableArguments {
+    @Option(help: "How inputs are framed: chip (a dlib face chip, any square size) or ffhq512 (FFHQ-aligned faces).")
+    var align: FaceAlignment = .chip
+}
+
+extension FaceAlignment: ExpressibleByArgument {}
+
+func readChip(_ path: String, _ alignment: FaceAlignment) throws -> RGBImage {
+    try alignment.chip(from: ImageFile.read(path), path: path)
+}
+
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed", abstract: "Print the 128-D dlib face descriptor of an image, as JSON.")
+
+    @Argument(help: "A face image.") var image: String
+    @OptionGroup var alignment: AlignmentOption
+
+    func run() throws {
+        let recognizer = try FaceRecognizer.loadDefault()
+        let descriptor = recognizer.descriptor(of: try readChip(image, alignment.align))
+        let norm = descriptor.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        print("{\"image\": \"\(image)\", \"norm\": \(norm), \"descriptor\": [\(descriptor.map { String($0) }.joined(separator: ", "))]}")
+    }
+}
+
+struct IdentityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ids", abstract: "Compare the identities of two face images: cosine (IDS), distance and dlib's same-person verdict.")
+
+    @Argument(help: "The first face image.") var first: String
+    @Argument(help: "The second face image.") var second: String
+    @OptionGroup var alignment: AlignmentOption
+
+    func run() throws {
+        let recognizer = try FaceRecognizer.loadDefault()
+        let a = recognizer.descriptor(of: try readChip(first, alignment.align))
+        let b = recognizer.descriptor(of: try readChip(second, alignment.align))
+        let c = IdentityComparison(a, b, threshold: recognizer.samePersonThreshold)
+        print(String(format: "cosine %.4f  distance %.4f  %@ (dlib's rule: distance < %.2f)", c.cosine, c.distance,
+                     c.samePerson ? "same person" : "different people", recognizer.samePersonThreshold))
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Face-verification accuracy of the recognizer on a labelled folder (faces.csv), optionally at a lower resolution.")
+
+    @Option(help: "A folder of aligned faces with a faces.csv manifest.") var data: String
+    @Option(help: "The manifest split to use.") var split = "dev"
+    @Option(help: "Downscale the faces to this size first (area filter); the recognizer resizes to 150.") var size: Int?
+
+    func run() throws {
+        let recognizer = try FaceRecognizer.loadDefault()
+        let manifest = try FaceManifest(folder: data)
+        let progress = ProgressBar(total: manifest.entries(in: split).count, label: "verify")
+        var last = 0
+        let r = try Verification.run(recognizer, manifest: manifest, split: split, resolution: size) { done, _ in
+            progress.advance(by: done - last)
+            last = done
+        }
+        let mean = { (v: [Float]) in v.isEmpty ? 0 : v.reduce(0, +) / Float(v.count) }
+        print(String(format: "%@ at %@: accuracy %.2f%% (genuine accepted %d/%d, impostors rejected %d/%d); mean cosine genuine %.3f, impostor %.3f",
+                     split, size.map { "\($0)×\($0)" } ?? "native size", 100 * r.accuracy, r.genuineAccepted, r.genuinePairs,
+                     r.impostorsRejected, r.impostorPairs, mean(r.genuineCosines), mean(r.impostorCosines)))
+    }
+}
