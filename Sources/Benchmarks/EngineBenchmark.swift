@@ -32,8 +32,7 @@ public struct EngineBenchmark {
 
     public func run(log: (String) -> Void) throws -> Report {
         var report = Report()
-        openblas_set_num_threads(Int32(threads))
-        Parallelism.workers = threads
+        EngineRuntime.prepare(threads: threads)
         report.sgemmGFLOPs = sgemmPeak()
         log("OpenBLAS sgemm 1024³ on \(threads) threads: \(format(report.sgemmGFLOPs)) GFLOP/s")
 

@@ -73,7 +73,7 @@ extension Tensor {
     @inline(__always)
     static func broadcasting(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
         if a.shape == b.shape {
-            var out = [Float](repeating: 0, count: a.count)
+            var out = uninitializedFloats(a.count)
             a.scalars.withUnsafeBufferPointer { x in
                 b.scalars.withUnsafeBufferPointer { y in
                     out.withUnsafeMutableBufferPointer { z in
@@ -85,7 +85,7 @@ extension Tensor {
         }
         let shape = broadcastShape(a.shape, b.shape)
         let loop = BroadcastLoop(output: shape, operands: [shape, a.shape, b.shape])
-        var out = [Float](repeating: 0, count: shape.reduce(1, *))
+        var out = uninitializedFloats(shape.reduce(1, *))
         a.scalars.withUnsafeBufferPointer { x in
             b.scalars.withUnsafeBufferPointer { y in
                 out.withUnsafeMutableBufferPointer { z in

@@ -74,7 +74,7 @@ func resolveShape(_ shape: [Int], count: Int) -> [Int] {
 extension Tensor {
     /// Elementwise map to a new tensor of the same shape.
     @inlinable public func map(_ transform: (Float) -> Float) -> Tensor {
-        var out = [Float](repeating: 0, count: count)
+        var out = uninitializedFloats(count)
         scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
                 for i in 0..<x.count { y[i] = transform(x[i]) }
@@ -103,4 +103,11 @@ extension Tensor {
         for v in scalars { total += Double(v) * Double(v) }
         return Float(total)
     }
+}
+
+/// Storage for `count` floats that the caller overwrites completely, without the cost of zeroing
+/// it first (Float has no invalid bit patterns).
+@inlinable
+func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [EngineBench.self]
+        subcommands: [EngineBench.self, ConvolutionBench.self]
     )
 
     struct EngineBench: ParsableCommand {
@@ -40,5 +40,11 @@ struct BenchCommand: ParsableCommand {
             if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
             if let d = report.outputDifference { print(String(format: "max |ours − PyTorch| on the batch-1 output: %.2e", d)) }
         }
+    }
+
+    struct ConvolutionBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the reference UNet's sizes.")
+        @Option(help: "Threads.") var threads = 2
+        func run() { ConvolutionBenchmark.run(threads: threads) { print($0) } }
     }
 }

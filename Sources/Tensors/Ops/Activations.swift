@@ -9,7 +9,7 @@ extension Variable {
         let x = value
         let y = x.map(f)
         return record(y, [self]) { g in
-            var out = [Float](repeating: 0, count: g.count)
+            var out = uninitializedFloats(g.count)
             for i in 0..<g.count { out[i] = g.scalars[i] * derivative(x.scalars[i], y.scalars[i]) }
             return [Tensor(shape: g.shape, scalars: out)]
         }

@@ -87,8 +87,8 @@ extension Tensor {
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
-        var out = [Float](repeating: 0, count: n * outC * g.outputPlane)
-        var columns = [Float](repeating: 0, count: g.isPointwise ? 0 : g.patchSize * g.outputPlane)
+        var out = uninitializedFloats(n * outC * g.outputPlane)
+        var columns = uninitializedFloats(g.isPointwise ? 0 : g.patchSize * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { y in
@@ -129,7 +129,7 @@ extension Tensor {
         let (n, outC) = (x.shape[0], weight.shape[0])
         var dx = [Float](repeating: 0, count: wantInput ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantWeight ? weight.count : 0)
-        var columns = [Float](repeating: 0, count: g.patchSize * g.outputPlane)
+        var columns = uninitializedFloats(g.patchSize * g.outputPlane)
         let imageSize = g.channels * g.height * g.width
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in

@@ -24,7 +24,7 @@ extension Tensor {
         precondition(batchA == batchB || batchA.isEmpty || batchB.isEmpty, "matmul batch dimensions differ: \(batchA) vs \(batchB)")
         let batch = batchA.isEmpty ? batchB : batchA
         let count = batch.reduce(1, *)
-        var out = [Float](repeating: 0, count: count * m * n)
+        var out = uninitializedFloats(count * m * n)
         a.scalars.withUnsafeBufferPointer { x in
             b.scalars.withUnsafeBufferPointer { y in
                 out.withUnsafeMutableBufferPointer { z in
@@ -78,7 +78,7 @@ extension Variable {
     public func softmax() -> Variable {
         let n = shape.last!
         let rows = value.count / n
-        var out = [Float](repeating: 0, count: value.count)
+        var out = uninitializedFloats(value.count)
         value.scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
                 for r in 0..<rows {

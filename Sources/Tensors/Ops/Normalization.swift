@@ -8,9 +8,9 @@ public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Varia
     let spatial = shape.dropFirst(2).reduce(1, *)
     let perGroup = c / groups * spatial
     let gamma = weight?.value.scalars, beta = bias?.value.scalars
-    var normalised = [Float](repeating: 0, count: x.value.count)
+    var normalised = uninitializedFloats(x.value.count)
     var inverseStd = [Float](repeating: 0, count: n * groups)
-    var out = [Float](repeating: 0, count: x.value.count)
+    var out = uninitializedFloats(x.value.count)
     x.value.scalars.withUnsafeBufferPointer { input in
         normalised.withUnsafeMutableBufferPointer { xhat in
             out.withUnsafeMutableBufferPointer { y in

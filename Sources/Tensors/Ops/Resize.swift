@@ -27,7 +27,7 @@ extension Variable {
         let (planes, h, w) = (s[0] * s[1], s[2], s[3])
         let ty = LinearTaps(input: h, output: oh), tx = LinearTaps(input: w, output: ow)
         let x = value.scalars
-        var out = [Float](repeating: 0, count: planes * oh * ow)
+        var out = uninitializedFloats(planes * oh * ow)
         for p in 0..<planes {
             let base = p * h * w
             for oy in 0..<oh {
@@ -65,7 +65,7 @@ extension Variable {
         let s = shape
         let (planes, h, w) = (s[0] * s[1], s[2], s[3])
         let (oh, ow) = (h * factor, w * factor)
-        var out = [Float](repeating: 0, count: planes * oh * ow)
+        var out = uninitializedFloats(planes * oh * ow)
         value.scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
                 for p in 0..<planes {

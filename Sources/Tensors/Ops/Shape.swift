@@ -62,7 +62,7 @@ extension Tensor {
         let (outer, n, inner) = split3(axis)
         var newShape = shape
         newShape[axis] = range.count
-        var out = [Float](repeating: 0, count: outer * range.count * inner)
+        var out = uninitializedFloats(outer * range.count * inner)
         scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
                 for o in 0..<outer {
@@ -101,7 +101,7 @@ extension Tensor {
         var shape = first
         shape[axis] = total
         let outer = first[..<axis].reduce(1, *), inner = first[(axis + 1)...].reduce(1, *)
-        var out = [Float](repeating: 0, count: outer * total * inner)
+        var out = uninitializedFloats(outer * total * inner)
         out.withUnsafeMutableBufferPointer { y in
             var offset = 0
             for p in parts {
@@ -123,7 +123,7 @@ extension Tensor {
         var sourceStrides = [Int](repeating: 1, count: rank)
         for i in stride(from: rank - 2, through: 0, by: -1) { sourceStrides[i] = sourceStrides[i + 1] * shape[i + 1] }
         let strides = order.map { sourceStrides[$0] }
-        var out = [Float](repeating: 0, count: count)
+        var out = uninitializedFloats(count)
         var index = [Int](repeating: 0, count: rank)
         scalars.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
