@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "Restoration", "COpenBLAS"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "COpenBLAS"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.

@@ -12,7 +12,12 @@ public enum EngineRuntime {
     public static func prepare(threads: Int? = nil) {
         let count = threads ?? Parallelism.workers
         openblas_set_num_threads(Int32(count))
-        Parallelism.workers = count
+        // DNR_ENGINE_WORKERS overrides the engine's own loop width (for measurements).
+        if let text = getenv("DNR_ENGINE_WORKERS"), let workers = Int(String(cString: text)), workers > 0 {
+            Parallelism.workers = workers
+        } else {
+            Parallelism.workers = count
+        }
         _ = mallopt(M_MMAP_THRESHOLD, 512 * 1024 * 1024)
         _ = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024)
     }

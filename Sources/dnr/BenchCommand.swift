@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [EngineBench.self, ConvolutionBench.self]
+        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self]
     )
 
     struct EngineBench: ParsableCommand {
@@ -46,5 +46,18 @@ struct BenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the reference UNet's sizes.")
         @Option(help: "Threads.") var threads = 2
         func run() { ConvolutionBenchmark.run(threads: threads) { print($0) } }
+    }
+
+    struct RecognizerBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "recognizer", abstract: "The face recognizer, forward and forward+backward, beside a PyTorch port.")
+        @Option(help: "Threads.") var threads = 2
+        @Option(help: "Timed runs (median reported).") var runs = 10
+        @Option(help: "The PyTorch port.") var torchScript = "scripts/bench/recognizer_torch.py"
+        func run() throws {
+            let folder = NSTemporaryDirectory() + "dnr-bench-\(getpid())"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try RecognizerBenchmark.run(threads: threads, runs: runs, python: "python3", torchScript: torchScript, workFolder: folder) { print($0) }
+        }
     }
 }

@@ -7,11 +7,25 @@ extension Variable {
     @inline(__always)
     func pointwise(_ f: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
         let x = value
-        let y = x.map(f)
+        var out = uninitializedFloats(x.count)
+        x.scalars.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                parallelChunks(input.count, costPerItem: 8) { range in
+                    for i in range { output[i] = f(input[i]) }
+                }
+            }
+        }
+        let y = Tensor(shape: x.shape, scalars: out)
         return record(y, [self]) { g in
-            var out = uninitializedFloats(g.count)
-            for i in 0..<g.count { out[i] = g.scalars[i] * derivative(x.scalars[i], y.scalars[i]) }
-            return [Tensor(shape: g.shape, scalars: out)]
+            var dx = uninitializedFloats(g.count)
+            g.scalars.withUnsafeBufferPointer { gy in
+                dx.withUnsafeMutableBufferPointer { gx in
+                    parallelChunks(gy.count, costPerItem: 8) { range in
+                        for i in range { gx[i] = gy[i] * derivative(x.scalars[i], y.scalars[i]) }
+                    }
+                }
+            }
+            return [Tensor(shape: g.shape, scalars: dx)]
         }
     }
 

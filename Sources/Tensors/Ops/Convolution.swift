@@ -87,7 +87,16 @@ extension Tensor {
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
+        // The output starts as the bias (or zeros) and the products are accumulated onto it.
         var out = uninitializedFloats(n * outC * g.outputPlane)
+        if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
+        out.withUnsafeMutableBufferPointer { y in
+            for b in 0..<n {
+                for c in 0..<outC {
+                    (y.baseAddress! + (b * outC + c) * g.outputPlane).update(repeating: bias?.scalars[c] ?? 0, count: g.outputPlane)
+                }
+            }
+        }
         var columns = uninitializedFloats(g.isPointwise ? 0 : g.patchSize * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
@@ -103,19 +112,9 @@ extension Tensor {
                                 source = UnsafePointer(col.baseAddress!)
                             }
                             gemm(w.baseAddress!, source, y.baseAddress! + b * outC * g.outputPlane,
-                                 m: outC, n: g.outputPlane, k: g.patchSize)
+                                 m: outC, n: g.outputPlane, k: g.patchSize, accumulate: true)
                         }
                     }
-                }
-            }
-        }
-        if let bias {
-            precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels")
-            let plane = g.outputPlane
-            for b in 0..<n {
-                for c in 0..<outC {
-                    let v = bias.scalars[c], base = (b * outC + c) * plane
-                    for i in 0..<plane { out[base + i] += v }
                 }
             }
         }
