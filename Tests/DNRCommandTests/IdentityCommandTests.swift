@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+
+@Suite struct IdentityCommandTests {
+    let chips = packageRoot + "/Tests/FaceIDTests/Fixtures/"
+
+    @Test func samePersonAndDifferentPeople() throws {
+        let same = try runDNR(["ids", chips + "chip01.png", chips + "chip02.png"])
+        #expect(same.status == 0, "\(same.standardError)")
+        #expect(same.standardOutput.contains("same person"))
+        let different = try runDNR(["ids", chips + "chip01.png", chips + "chip03.png"])
+        #expect(different.standardOutput.contains("different people"))
+    }
+
+    @Test func embedPrintsA128DimensionalDescriptor() throws {
+        let result = try runDNR(["embed", chips + "chip00.png"])
+        let json = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        #expect((json?["descriptor"] as? [Double])?.count == 128)
+    }
+
+    @Test func nonSquareImageIsExplained() throws {
+        let folder = try scratchFolder()
+        let degraded = try runDNR(["degrade", packageRoot + "/Samples/astronaut_chip128.png", folder + "/a.png", "--seed", "1"])
+        #expect(degraded.status == 0)
+        // A 128×128 chip is fine; a non-square image is refused with the reason.
+        let result = try runDNR(["ids", folder + "/a.png", packageRoot + "/README.md"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("not a PNG or JPEG image"))
+    }
+}
