@@ -18,11 +18,11 @@ import Testing
         #expect((json?["descriptor"] as? [Double])?.count == 128)
     }
 
-    @Test func nonSquareImageIsExplained() throws {
+    @Test func unreadableImageIsExplained() throws {
         let folder = try scratchFolder()
         let degraded = try runDNR(["degrade", packageRoot + "/Samples/astronaut_chip128.png", folder + "/a.png", "--seed", "1"])
         #expect(degraded.status == 0)
-        // A 128×128 chip is fine; a non-square image is refused with the reason.
+        // The degraded chip is fine; a file that is not an image is refused with the reason.
         let result = try runDNR(["ids", folder + "/a.png", packageRoot + "/README.md"])
         #expect(result.status != 0)
         #expect(result.standardError.contains("not a PNG or JPEG image"))
