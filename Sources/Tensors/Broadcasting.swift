@@ -126,3 +126,10 @@ extension Tensor {
         return Tensor(shape: target, scalars: out)
     }
 }
+
+extension Tensor {
+    /// `op(a, b)` elementwise with broadcasting, for elementwise formulas outside the engine.
+    public static func combined(_ a: Tensor, _ b: Tensor, _ op: (Float, Float) -> Float) -> Tensor {
+        broadcasting(a, b, op)
+    }
+}

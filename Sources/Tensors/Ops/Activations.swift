@@ -54,3 +54,25 @@ extension Variable {
         }
     }
 }
+
+extension Variable {
+    /// 1 where the value exceeds `threshold`, else 0, with the gradient passed straight through
+    /// (the straight-through estimator for binary masks).
+    public func straightThroughStep(threshold: Float = 0.5) -> Variable {
+        record(value.map { $0 > threshold ? 1 : 0 }, [self]) { g in [g] }
+    }
+
+    /// [N, C, H, W] → [N, C·f², H/f, W/f]: each f×f block becomes channels (space to depth).
+    public func pixelUnshuffled(factor f: Int) -> Variable {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        precondition(h % f == 0 && w % f == 0, "pixelUnshuffled: \(h)×\(w) is not divisible by \(f)")
+        return reshaped([n, c, h / f, f, w / f, f]).permuted([0, 1, 3, 5, 2, 4]).reshaped([n, c * f * f, h / f, w / f])
+    }
+
+    /// The inverse of `pixelUnshuffled` (depth to space).
+    public func pixelShuffled(factor f: Int) -> Variable {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        precondition(c % (f * f) == 0, "pixelShuffled: \(c) channels are not divisible by \(f * f)")
+        return reshaped([n, c / (f * f), f, f, h, w]).permuted([0, 1, 4, 2, 5, 3]).reshaped([n, c / (f * f), h * f, w * f])
+    }
+}

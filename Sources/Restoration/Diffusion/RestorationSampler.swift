@@ -1,0 +1,212 @@
+import FaceID
+import Tensors
+
+/// What the sampler asks for ε̂: the conditional UNet, or a stand-in in tests.
+public protocol NoisePredictor: AnyObject {
+    /// ε̂(y_t; x, g(x), t) for a [N, 3, R, R] y_t. Records the graph when y_t requires a gradient.
+    func predictNoise(_ current: Variable, degraded: Tensor, conditioned: Tensor, timestep: Int) -> Variable
+}
+
+extension ConditionalUNet: NoisePredictor {
+    public func predictNoise(_ current: Variable, degraded: Tensor, conditioned: Tensor, timestep: Int) -> Variable {
+        let input = concatenate([current, Variable(degraded), Variable(conditioned)], axis: 1)
+        return self(input, timesteps: [Float](repeating: Float(timestep), count: current.shape[0]))
+    }
+}
+
+/// One reverse step's results, for display and analysis.
+public struct SamplerState: Sendable {
+    /// 1-based index of this step and the number of steps in the run.
+    public let step: Int, stepCount: Int
+    /// The step went from timestep t to s (s = 0 is the final image).
+    public let timestep: Int, nextTimestep: Int
+    /// y_s after the step.
+    public let current: Tensor
+    /// ŷ_{0,t} (Eq. 6) and ε̂ at t.
+    public let predictedStart: Tensor, predictedNoise: Tensor
+    /// ∇_{y_t} L_arc when guidance ran at this step, its L2 norm, and L_arc (Eq. 7).
+    public let guidanceGradient: Tensor?
+    public let gradientNorm: Float
+    public let identityLoss: Float?
+    /// The mask the guidance used (nil when off).
+    public let mask: Tensor?
+    public let modelMilliseconds: Double, guidanceMilliseconds: Double
+    public var isFinal: Bool { nextTimestep == 0 }
+}
+
+/// The reverse diffusion of the paper as a steppable sequence: each `next()` performs one step.
+///
+/// Deterministic for a seed: the starting noise and the noise of the step at timestep t come from
+/// streams named by the seed and t, so runs that differ only in guidance share their noise.
+public final class RestorationSampler: IteratorProtocol, Sequence {
+    public let schedule: NoiseSchedule
+    public let degraded: Tensor, conditioned: Tensor
+    public private(set) var settings: SamplerSettings
+    public private(set) var proxyMask: Tensor
+    public private(set) var learnedMask: Tensor?
+    public private(set) var current: Tensor
+    public private(set) var plan: [Int]
+    public private(set) var position = 0
+
+    let predictor: NoisePredictor
+    let recognizer: FaceRecognizer?
+    let maskBranch: MaskBranch?
+    let targetDescriptor: Variable?
+
+    /// - Parameters: `degraded` x and `conditioned` g(x), [1, 3, R, R] in [−1, 1]; the recognizer is
+    ///   needed for guidance; without a mask branch, masked guidance uses the proxy mask M′.
+    public init(predictor: NoisePredictor, degraded: Tensor, conditioned: Tensor, settings: SamplerSettings,
+                recognizer: FaceRecognizer? = nil, maskBranch: MaskBranch? = nil, schedule: NoiseSchedule = NoiseSchedule()) {
+        precondition(degraded.shape == conditioned.shape && degraded.rank == 4 && degraded.shape[1] == 3,
+                     "the sampler needs x and g(x) as [N, 3, R, R] of one shape")
+        precondition(settings.guidance == .off || recognizer != nil, "identity guidance needs the face recognizer")
+        self.predictor = predictor
+        self.degraded = degraded
+        self.conditioned = conditioned
+        self.recognizer = recognizer
+        self.maskBranch = maskBranch
+        self.schedule = schedule
+        self.settings = settings
+        targetDescriptor = recognizer.map { r in withoutGradients { r.descriptors(Variable(conditioned)) } }
+        proxyMask = Tensor(zeros: [1])
+        current = conditioned
+        plan = []
+        updateMasks()
+        restart(with: settings)
+    }
+
+    /// Starts again from T′ (or T for "Net1") with these settings.
+    public func restart(with settings: SamplerSettings) {
+        precondition(settings.startStep >= 1 && settings.startStep <= schedule.steps, "T′ must be in 1…\(schedule.steps)")
+        let deltaChanged = settings.delta != self.settings.delta
+        self.settings = settings
+        if deltaChanged { updateMasks() }
+        plan = settings.plan(scheduleSteps: schedule.steps)
+        position = 0
+        var generator = SeededGenerator(seed: settings.seed, stream: "start")
+        let noise = Tensor(randomNormal: conditioned.shape, generator: &generator)
+        current = settings.startFromNoise ? noise : DiffusionMath.noised(conditioned, noise: noise, alphaBar: schedule.alphaBar[plan[0]])
+    }
+
+    /// Changes the knobs that act from the next step on (guidance mode, s, δ, window, exact gradient).
+    public func update(guidance: GuidanceMode? = nil, scale: Float? = nil, delta: Float? = nil,
+                       window: ClosedRange<Int>?? = nil, exactGradient: Bool? = nil) {
+        if let guidance { precondition(guidance == .off || recognizer != nil, "identity guidance needs the face recognizer"); settings.guidance = guidance }
+        if let scale { settings.scale = scale }
+        if let window { settings.window = window }
+        if let exactGradient { settings.exactGradient = exactGradient }
+        if let delta, delta != settings.delta { settings.delta = delta; updateMasks() }
+    }
+
+    /// The mask guidance uses now: ones (uniform), M (or M′ without a mask branch), or nil (off).
+    public var activeMask: Tensor? {
+        switch settings.guidance {
+        case .off: nil
+        case .uniform: Tensor(repeating: 1, shape: proxyMask.shape)
+        case .masked: learnedMask ?? proxyMask
+        }
+    }
+
+    /// The share of pixels M′ marks at the current δ.
+    public var proxyCoverage: Float { proxyMask.sum() / Float(proxyMask.count) }
+
+    private func updateMasks() {
+        proxyMask = Restoration.proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta)
+        learnedMask = maskBranch.map { branch in
+            withoutGradients { branch(Variable(degraded), proxy: Variable(proxyMask)) }.value
+        }
+    }
+
+    public var isFinished: Bool { position >= plan.count }
+
+    public func next() -> SamplerState? {
+        guard position < plan.count else { return nil }
+        let t = plan[position]
+        let s = position + 1 < plan.count ? plan[position + 1] : 0
+        position += 1
+        let alphaBar = schedule.alphaBar[t]
+        let guided = settings.guidance != .off && settings.scale != 0 && (settings.window?.contains(t) ?? true)
+        let mask = guided ? activeMask : nil
+
+        let modelStart = monotonicMilliseconds()
+        var noise: Tensor
+        var gradient: Tensor? = nil
+        var loss: Float? = nil
+        var guidanceTime = 0.0
+        if guided && settings.exactGradient {
+            let y = Variable(current, requiresGradient: true)
+            let epsilon = predictor.predictNoise(y, degraded: degraded, conditioned: conditioned, timestep: t)
+            noise = epsilon.value
+            let guidanceStart = monotonicMilliseconds()
+            let start = (y - epsilon * Float((1 - alphaBar).squareRoot())) * Float(1 / alphaBar.squareRoot())
+            let l = identityLoss(recognizer!.descriptors(start), targetDescriptor!).sum()
+            l.backward()
+            loss = l.value.scalar
+            gradient = y.gradient
+            guidanceTime = monotonicMilliseconds() - guidanceStart
+        } else {
+            noise = withoutGradients { predictor.predictNoise(Variable(current), degraded: degraded, conditioned: conditioned, timestep: t) }.value
+            if guided {
+                // ∇_{y_t} L = (1/√ᾱ_t)·∇_{ŷ0} L with ε̂ held fixed.
+                let guidanceStart = monotonicMilliseconds()
+                let start = Variable(DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar), requiresGradient: true)
+                let l = identityLoss(recognizer!.descriptors(start), targetDescriptor!).sum()
+                l.backward()
+                loss = l.value.scalar
+                gradient = start.gradient! * Float(1 / alphaBar.squareRoot())
+                guidanceTime = monotonicMilliseconds() - guidanceStart
+            }
+        }
+        let modelTime = monotonicMilliseconds() - modelStart - guidanceTime
+        let maskedGradient = gradient.map { g in mask.map { g * $0 } ?? g }
+
+        var predictedStart = DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar)
+        var stepNoise = Tensor(zeros: current.shape)
+        if s > 0 {
+            var generator = SeededGenerator(seed: settings.seed, stream: "step \(t)")
+            stepNoise = Tensor(randomNormal: current.shape, generator: &generator)
+        }
+        switch settings.kind {
+        case .ddpm:
+            if settings.clipPredictedStart { predictedStart = predictedStart.map { Swift.min(Swift.max($0, -1), 1) } }
+            let (c0, ct, variance) = schedule.posterior(from: t, to: s)
+            var mean = Tensor.combined(predictedStart, current) { Float(c0) * $0 + Float(ct) * $1 }
+            if let g = maskedGradient {
+                // μ′ = μ − s·σ_t²·(∇L ⊙ M)
+                let factor = settings.scale * Float(variance)
+                mean = Tensor.combined(mean, g) { $0 - factor * $1 }
+            }
+            let sigma = Float(variance.squareRoot())
+            current = Tensor.combined(mean, stepNoise) { $0 + sigma * $1 }
+        case .ddim(let eta):
+            if let g = maskedGradient {
+                // Classifier guidance in ε form: ε̂′ = ε̂ + s·√(1 − ᾱ_t)·(∇L ⊙ M).
+                let factor = settings.scale * Float((1 - alphaBar).squareRoot())
+                noise = Tensor.combined(noise, g) { $0 + factor * $1 }
+                predictedStart = DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar)
+            }
+            if settings.clipPredictedStart {
+                predictedStart = predictedStart.map { Swift.min(Swift.max($0, -1), 1) }
+                noise = DiffusionMath.noise(relating: current, to: predictedStart, alphaBar: alphaBar)
+            }
+            let next = schedule.alphaBar[s]
+            let sigma = eta * ((1 - next) / (1 - alphaBar)).squareRoot() * (1 - alphaBar / next).squareRoot()
+            let a = Float(next.squareRoot()), b = Float(Swift.max(1 - next - sigma * sigma, 0).squareRoot()), c = Float(sigma)
+            current = Tensor.combined(Tensor.combined(predictedStart, noise) { a * $0 + b * $1 }, stepNoise) { $0 + c * $1 }
+        }
+        return SamplerState(step: position, stepCount: plan.count, timestep: t, nextTimestep: s, current: current,
+                            predictedStart: predictedStart, predictedNoise: noise, guidanceGradient: maskedGradient,
+                            gradientNorm: maskedGradient.map { $0.squaredNorm.squareRoot() } ?? 0, identityLoss: loss,
+                            mask: mask, modelMilliseconds: modelTime, guidanceMilliseconds: guidanceTime)
+    }
+}
+
+func monotonicMilliseconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) * 1e-6
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

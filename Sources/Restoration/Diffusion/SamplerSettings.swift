@@ -1,0 +1,56 @@
+/// How identity guidance is applied (the paper's ablation: Net2, Net3, Net4).
+public enum GuidanceMode: String, Codable, CaseIterable, Sendable {
+    /// No guidance (Net2).
+    case off
+    /// Guidance everywhere, M ≡ 1 (Net3).
+    case uniform
+    /// Guidance inside the mask M only (Net4, the paper's method).
+    case masked
+}
+
+/// The reverse process used for each step.
+public enum SamplerKind: Equatable, Codable, Sendable {
+    case ddpm
+    case ddim(eta: Double)
+
+    public var name: String {
+        switch self {
+        case .ddpm: "ddpm"
+        case .ddim(let eta): eta == 0 ? "ddim" : "ddim(η=\(eta))"
+        }
+    }
+}
+
+/// Every knob of a restoration run. Changing `guidance`, `scale`, `delta`, `window` or
+/// `exactGradient` takes effect from the next step; the others define the trajectory and need
+/// `RestorationSampler.restart`.
+public struct SamplerSettings: Equatable, Codable, Sendable {
+    /// T′: the step the reverse process starts from (Eq. 3 applied to g(x)).
+    public var startStep = 400
+    public var kind: SamplerKind = .ddpm
+    /// K: the number of steps (respaced DDPM or DDIM); nil runs every step from T′.
+    public var steps: Int? = nil
+    public var guidance: GuidanceMode = .masked
+    /// Guidance strength s in μ′ = μ − s·σ_t²·(∇L ⊙ M).
+    public var scale: Float = 1
+    /// δ of Eq. 8 on the [0, 1] scale.
+    public var delta: Float = 0.3
+    /// Differentiate L_arc through the UNet instead of holding ε̂ fixed.
+    public var exactGradient = false
+    /// Guide only at timesteps inside this range (nil: every step).
+    public var window: ClosedRange<Int>? = nil
+    public var seed: UInt64 = 0
+    /// Start from pure noise at T (the ablation "Net1") instead of from g(x) at T′.
+    public var startFromNoise = false
+    /// Clip ŷ_{0,t} to [−1, 1] before forming the posterior mean.
+    public var clipPredictedStart = true
+
+    public init() {}
+
+    /// The timesteps this run visits, first to last.
+    public func plan(scheduleSteps: Int) -> [Int] {
+        let start = startFromNoise ? scheduleSteps : startStep
+        if let steps, steps < start { return TimestepPlan.respaced(from: start, count: steps) }
+        return TimestepPlan.full(from: start)
+    }
+}

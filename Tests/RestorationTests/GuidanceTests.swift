@@ -1,0 +1,114 @@
+import FaceID
+import Foundation
+import Imaging
+import Testing
+@testable import Restoration
+import Tensors
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let recognizer: FaceRecognizer = try! FaceRecognizer(modelPath: packageRoot + "/Models/" + RecognizerModelFile.name)
+
+/// The astronaut at 32×32 as g(x), and a degraded copy as x.
+func faces() -> (degraded: Tensor, conditioned: Tensor) {
+    let clean = try! ImageFile.read(packageRoot + "/Samples/astronaut_chip128.png").resized(to: 32, filter: .box)
+    var g = SeededGenerator(seed: 1)
+    let degraded = try! Degradation.apply(DegradationParameters(blurSigma: 1, scale: 2, noiseSigma: 5, jpegQuality: 60), to: clean, noise: &g)
+    return (degraded.tensor(), clean.tensor())
+}
+
+@Suite struct GuidanceTests {
+    let degraded = faces().degraded
+    let conditioned = faces().conditioned
+
+    func sampler(_ settings: SamplerSettings, predictor: NoisePredictor) -> RestorationSampler {
+        RestorationSampler(predictor: predictor, degraded: degraded, conditioned: conditioned, settings: settings, recognizer: recognizer)
+    }
+
+    func settings(_ mode: GuidanceMode, scale: Float = 2000, exact: Bool = false) -> SamplerSettings {
+        var s = SamplerSettings()
+        s.guidance = mode
+        s.scale = scale
+        s.startStep = 200
+        s.exactGradient = exact
+        s.delta = 0.05
+        return s
+    }
+
+    @Test func maskedUpdateLeavesPixelsOutsideTheMaskUntouched() {
+        let predictor = ConstantPredictor(image(seed: 20, size: 32))
+        let guided = sampler(settings(.masked), predictor: predictor).next()!
+        let plain = sampler(settings(.off), predictor: predictor).next()!
+        let mask = guided.mask!
+        let coverage = mask.sum() / Float(mask.count)
+        #expect(coverage > 0.05 && coverage < 0.95, "coverage \(coverage)")
+        var changedInside = 0
+        for c in 0..<3 {
+            for i in 0..<(32 * 32) {
+                let k = c * 32 * 32 + i
+                if mask.scalars[i] == 0 {
+                    #expect(guided.current.scalars[k] == plain.current.scalars[k])
+                } else if guided.current.scalars[k] != plain.current.scalars[k] {
+                    changedInside += 1
+                }
+            }
+        }
+        #expect(changedInside > 0)
+        #expect(guided.identityLoss! > 0 && guided.gradientNorm > 0)
+    }
+
+    @Test func zeroStrengthIsTheUnguidedStep() {
+        let predictor = ConstantPredictor(image(seed: 21, size: 32))
+        #expect(sampler(settings(.uniform, scale: 0), predictor: predictor).next()!.current
+                == sampler(settings(.off), predictor: predictor).next()!.current)
+    }
+
+    @Test func guidanceLowersTheIdentityLoss() {
+        // Uniform guidance for a few steps: L_arc at the end is lower than without it.
+        let predictor = ConstantPredictor(image(seed: 22, size: 32) * 0.1)
+        func finalLoss(_ mode: GuidanceMode) -> Float {
+            var s = settings(mode, scale: 20000)
+            s.startStep = 30
+            let run = sampler(s, predictor: predictor)
+            var last: Tensor = conditioned
+            while let state = run.next() { last = state.current }
+            let target = withoutGradients { recognizer.descriptors(Variable(conditioned)) }
+            return withoutGradients { identityLoss(recognizer.descriptors(Variable(last)), target) }.value.scalar
+        }
+        #expect(finalLoss(.uniform) < finalLoss(.off))
+    }
+
+    @Test func exactAndApproximateGradientsAgreeWhenNoiseIgnoresTheInput() {
+        let predictor = ConstantPredictor(image(seed: 23, size: 32))
+        let approximate = sampler(settings(.uniform), predictor: predictor).next()!.guidanceGradient!
+        let exact = sampler(settings(.uniform, exact: true), predictor: predictor).next()!.guidanceGradient!
+        let error = (approximate - exact).squaredNorm.squareRoot() / exact.squaredNorm.squareRoot()
+        #expect(error < 1e-4, "relative difference \(error)")
+    }
+
+    @Test(arguments: [false, true])
+    func identityGradientMatchesFiniteDifferences(exact: Bool) {
+        // A tiny random UNet as ε_θ, so that the exact gradient differs from the approximate one.
+        let unet = ConditionalUNet(UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution: 32, widths: [8, 16], blocksPerLevel: 1,
+                                                     attentionLevels: [1], timeFeatures: 8, timeEmbedding: 16, groups: 4), seed: 3)
+        let run = sampler(settings(.uniform, exact: exact), predictor: unet)
+        let start = run.current
+        let gradient = run.next()!.guidanceGradient!
+        let t = 200, ab = NoiseSchedule().alphaBar[t]
+        let target = withoutGradients { recognizer.descriptors(Variable(conditioned)) }
+        let heldNoise = withoutGradients { unet.predictNoise(Variable(start), degraded: degraded, conditioned: conditioned, timestep: t) }.value
+        func loss(_ y: Tensor) -> Float {
+            withoutGradients {
+                let noise = exact ? unet.predictNoise(Variable(y), degraded: degraded, conditioned: conditioned, timestep: t).value : heldNoise
+                let y0 = DiffusionMath.predictedStart(y, noise: noise, alphaBar: ab)
+                return identityLoss(recognizer.descriptors(Variable(y0)), target).value.scalar
+            }
+        }
+        var g = SeededGenerator(seed: 9)
+        var direction = Tensor(randomNormal: start.shape, generator: &g)
+        direction = direction * (1 / direction.squaredNorm.squareRoot())
+        let h: Float = 1e-2
+        let numeric = (loss(start + direction * h) - loss(start - direction * h)) / (2 * h)
+        let analytic = (gradient * direction).sum()
+        #expect(abs(numeric - analytic) <= 0.02 * abs(numeric) + 2e-5, "exact: \(exact), numeric \(numeric), analytic \(analytic)")
+    }
+}
