@@ -52,6 +52,12 @@ public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
     try GradientMode.$isEnabled.withValue(false, operation: body)
 }
 
+/// Runs `body` with graph recording on, even inside `withoutGradients` (a gradient that is part of
+/// a forward computation, such as identity guidance during evaluation).
+public func withGradients<T>(_ body: () throws -> T) rethrows -> T {
+    try GradientMode.$isEnabled.withValue(true, operation: body)
+}
+
 /// The result of an op: recorded with its backward function when gradients are wanted.
 @inline(__always)
 func record(_ value: Tensor, _ parents: [Variable], _ backward: @escaping (Tensor) -> [Tensor?]) -> Variable {

@@ -120,6 +120,11 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     public var isFinished: Bool { position >= plan.count }
 
     public func next() -> SamplerState? {
+        // Guidance differentiates even when the caller runs inference without a tape.
+        withGradients { step() }
+    }
+
+    private func step() -> SamplerState? {
         guard position < plan.count else { return nil }
         let t = plan[position]
         let s = position + 1 < plan.count ? plan[position + 1] : 0

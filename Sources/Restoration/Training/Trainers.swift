@@ -1,0 +1,191 @@
+import FaceID
+import Tensors
+
+/// Training pairs: clean faces y_0 and their degraded versions x, [B, 3, R, R] in [−1, 1].
+public struct TrainingBatch: Sendable {
+    public let clean: Tensor
+    public let degraded: Tensor
+    public init(clean: Tensor, degraded: Tensor) {
+        precondition(clean.shape == degraded.shape && clean.rank == 4 && clean.shape[1] == 3, "a batch needs clean and degraded [B, 3, R, R] of one shape")
+        self.clean = clean
+        self.degraded = degraded
+    }
+    public var size: Int { clean.shape[0] }
+}
+
+/// Eq. 4: L_IPC = L1(g(x), y_0) + λ·D_cos(f(g(x)), f(y_0)).
+public final class ConditionerTrainer {
+    public let network: IdentityPreservingConditioner
+    public let optimizer: Adam
+    let recognizer: FaceRecognizer
+    public var identityWeight: Float
+
+    public init(network: IdentityPreservingConditioner, recognizer: FaceRecognizer, learningRate: Float = 2e-4, identityWeight: Float = 1) {
+        self.network = network
+        self.recognizer = recognizer
+        self.identityWeight = identityWeight
+        optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
+    }
+
+    /// The loss and its two terms on a batch, without updating anything.
+    public func evaluate(_ batch: TrainingBatch) -> (total: Float, l1: Float, identity: Float) {
+        withoutGradients {
+            let (total, l1, identity) = losses(batch)
+            return (total.value.scalar, l1.value.scalar, identity.value.scalar)
+        }
+    }
+
+    /// One optimisation step; returns the loss before the update.
+    @discardableResult
+    public func step(_ batch: TrainingBatch, clipNorm: Float = 1) -> (total: Float, l1: Float, identity: Float) {
+        network.zeroGradients()
+        let (total, l1, identity) = losses(batch)
+        total.backward()
+        clipGradientNorm(network.parameters, maxNorm: clipNorm)
+        optimizer.update()
+        return (total.value.scalar, l1.value.scalar, identity.value.scalar)
+    }
+
+    func losses(_ batch: TrainingBatch) -> (Variable, Variable, Variable) {
+        let restored = network(Variable(batch.degraded))
+        let target = withoutGradients { recognizer.descriptors(Variable(batch.clean)) }
+        let l1 = l1Loss(restored, Variable(batch.clean))
+        let identity = identityLoss(recognizer.descriptors(restored), target).mean()
+        return (l1 + identity * identityWeight, l1, identity)
+    }
+}
+
+/// Eq. 5 with the square root of Eq. 3: ‖ε − ε_θ(√ᾱ_t·y_0 + √(1 − ᾱ_t)·ε, x, g(x), t)‖², with the
+/// frozen IPC's g(x) as condition, t uniform in 1…T, and an EMA of the weights.
+public final class DiffusionTrainer {
+    public let network: ConditionalUNet
+    public let optimizer: Adam
+    public let average: ExponentialMovingAverage
+    let conditioner: IdentityPreservingConditioner
+    let schedule: NoiseSchedule
+
+    public init(network: ConditionalUNet, conditioner: IdentityPreservingConditioner, learningRate: Float = 1e-4,
+                emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule()) {
+        self.network = network
+        self.conditioner = conditioner
+        self.schedule = schedule
+        optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
+        average = ExponentialMovingAverage(parameters: network.parameters, decay: emaDecay)
+    }
+
+    /// The noise-prediction loss at the given timesteps and noise (fixed draws make it comparable).
+    public func evaluate(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Float {
+        withoutGradients { loss(batch, timesteps: timesteps, noise: noise).value.scalar }
+    }
+
+    @discardableResult
+    public func step(_ batch: TrainingBatch, generator: inout SeededGenerator, clipNorm: Float = 1) -> Float {
+        let timesteps = (0..<batch.size).map { _ in 1 + Int(generator.next() % UInt64(schedule.steps)) }
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &generator)
+        network.zeroGradients()
+        let l = loss(batch, timesteps: timesteps, noise: noise)
+        l.backward()
+        clipGradientNorm(network.parameters, maxNorm: clipNorm)
+        optimizer.update()
+        average.update(from: network.parameters)
+        return l.value.scalar
+    }
+
+    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Variable {
+        let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
+        let plane = batch.clean.count / batch.size
+        var noisy = [Float](repeating: 0, count: batch.clean.count)
+        for (b, t) in timesteps.enumerated() {
+            let a = Float(schedule.alphaBar[t].squareRoot()), s = Float((1 - schedule.alphaBar[t]).squareRoot())
+            for i in (b * plane)..<((b + 1) * plane) { noisy[i] = a * batch.clean.scalars[i] + s * noise.scalars[i] }
+        }
+        let input = concatenate([Variable(Tensor(shape: batch.clean.shape, scalars: noisy)), Variable(batch.degraded), Variable(conditioned)], axis: 1)
+        return mseLoss(network(input, timesteps: timesteps.map(Float.init)), Variable(noise))
+    }
+}
+
+/// The mask sub-branch's objective (design §2): at a random t, take y_t, form ŷ_{0,t}, apply the
+/// guided update with M (ε̂ held), recompute ŷ_{0,t}, and score it against y_0 with the identity
+/// loss plus λ times the face-perceptual distance. The update uses `updateScale` in place of s·σ_t²
+/// so that one training step sees the effect a whole guided run accumulates.
+public final class MaskTrainer {
+    public let network: MaskBranch
+    public let optimizer: Adam
+    let unet: ConditionalUNet
+    let conditioner: IdentityPreservingConditioner
+    let recognizer: FaceRecognizer
+    let schedule: NoiseSchedule
+    public var delta: Float
+    public var perceptualWeight: Float
+    public var updateScale: Float
+    public var maxTimestep: Int
+
+    public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
+                learningRate: Float = 1e-3, delta: Float = 0.3, perceptualWeight: Float = 1, updateScale: Float = 50,
+                maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
+        self.network = network
+        self.unet = unet
+        self.conditioner = conditioner
+        self.recognizer = recognizer
+        self.schedule = schedule
+        self.delta = delta
+        self.perceptualWeight = perceptualWeight
+        self.updateScale = updateScale
+        self.maxTimestep = maxTimestep
+        optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
+    }
+
+    public func evaluate(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (total: Float, coverage: Float) {
+        withoutGradients {
+            let (l, coverage) = loss(batch, timesteps: timesteps, noise: noise)
+            return (l.value.scalar, coverage)
+        }
+    }
+
+    @discardableResult
+    public func step(_ batch: TrainingBatch, generator: inout SeededGenerator) -> (total: Float, coverage: Float) {
+        let timesteps = (0..<batch.size).map { _ in 1 + Int(generator.next() % UInt64(maxTimestep)) }
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &generator)
+        network.zeroGradients()
+        let (l, coverage) = loss(batch, timesteps: timesteps, noise: noise)
+        l.backward()
+        optimizer.update()
+        return (l.value.scalar, coverage)
+    }
+
+    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
+        let plane = batch.clean.count / batch.size
+        let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
+        let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: delta)
+        // y_t, ε̂ and ŷ_{0,t} per sample, then ∇_{y_t} L_arc with ε̂ held (Eq. 7 against f(g(x))).
+        var noisy = [Float](repeating: 0, count: batch.clean.count)
+        var scaleStart = [Float](repeating: 0, count: batch.clean.count), scaleNoise = scaleStart
+        for (k, t) in timesteps.enumerated() {
+            let ab = schedule.alphaBar[t]
+            for i in (k * plane)..<((k + 1) * plane) {
+                noisy[i] = Float(ab.squareRoot()) * batch.clean.scalars[i] + Float((1 - ab).squareRoot()) * noise.scalars[i]
+                scaleStart[i] = Float(1 / ab.squareRoot())
+                scaleNoise[i] = Float((1 - ab).squareRoot() / ab.squareRoot())
+            }
+        }
+        let yt = Tensor(shape: batch.clean.shape, scalars: noisy)
+        let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
+        let epsilon = withoutGradients { unet(input, timesteps: timesteps.map(Float.init)) }.value
+        let a = Tensor(shape: yt.shape, scalars: scaleStart), c = Tensor(shape: yt.shape, scalars: scaleNoise)
+        let target = withoutGradients { recognizer.descriptors(Variable(conditioned)) }
+        let gradient = withGradients {
+            let start = Variable(yt * a - epsilon * c, requiresGradient: true)
+            identityLoss(recognizer.descriptors(start), target).sum().backward()
+            return start.gradient! * a  // ∇_{y_t} = ∇_{ŷ0} / √ᾱ_t
+        }
+
+        let mask = network(Variable(batch.degraded), proxy: Variable(proxy))  // [B, 1, R, R], straight-through
+        let updated = Variable(yt) - Variable(gradient) * mask * updateScale
+        let restored = updated * Variable(a) - Variable(epsilon * c)
+        let clean = Variable(batch.clean)
+        let truth = withoutGradients { recognizer.descriptors(clean) }
+        let total = identityLoss(recognizer.descriptors(restored), truth).mean()
+            + recognizer.perceptualDistance(restored, clean).mean() * perceptualWeight
+        return (total, mask.value.sum() / Float(mask.value.count))
+    }
+}

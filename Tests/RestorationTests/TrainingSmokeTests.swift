@@ -1,0 +1,63 @@
+import Imaging
+import Testing
+@testable import Restoration
+import Tensors
+
+/// A handful of faces at 32×32: the astronaut and the four GFPGAN faces cut to chips, degraded.
+func smallBatch() -> TrainingBatch {
+    var clean: [Tensor] = [], degraded: [Tensor] = []
+    let files = ["real-lq-ffhq512/Adele_crop.png", "real-lq-ffhq512/Julia_Roberts_crop.png", "real-lq-ffhq512/Justin_Timberlake_crop.png"]
+    var chips = [try! ImageFile.read(packageRoot + "/Samples/astronaut_chip128.png").resized(to: 32, filter: .box)]
+    for f in files {
+        chips.append(try! FaceFraming.chip(fromFFHQ: try! ImageFile.read(packageRoot + "/Samples/" + f), resolution: 32).clamped())
+    }
+    for (i, chip) in chips.enumerated() {
+        var g = SeededGenerator(seed: UInt64(i))
+        let x = try! Degradation.apply(DegradationParameters(blurSigma: 0.8, scale: 2, noiseSigma: 8, jpegQuality: 50), to: chip, noise: &g)
+        clean.append(chip.tensor())
+        degraded.append(x.tensor())
+    }
+    return TrainingBatch(clean: Tensor.concatenate(clean, axis: 0), degraded: Tensor.concatenate(degraded, axis: 0))
+}
+
+let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution: 32, widths: [16, 32], blocksPerLevel: 1,
+                                 attentionLevels: [1], timeFeatures: 16, timeEmbedding: 32, groups: 8)
+
+/// Each network trains on the handful of faces; its loss on fixed draws must fall.
+@Suite(.serialized) struct TrainingSmokeTests {
+    let batch = smallBatch()
+
+    @Test func conditionerLossFalls() {
+        let trainer = ConditionerTrainer(network: IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 16, blocks: 2), seed: 1),
+                                         recognizer: recognizer, learningRate: 2e-3)
+        let before = trainer.evaluate(batch)
+        for _ in 0..<15 { trainer.step(batch) }
+        let after = trainer.evaluate(batch)
+        #expect(after.total < 0.9 * before.total, "IPC loss \(before.total) → \(after.total)")
+    }
+
+    @Test func diffusionLossFalls() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let trainer = DiffusionTrainer(network: ConditionalUNet(tinyUNet, seed: 2), conditioner: ipc, learningRate: 2e-3)
+        var g = SeededGenerator(seed: 5)
+        let timesteps = [50, 200, 500, 900], noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
+        let before = trainer.evaluate(batch, timesteps: timesteps, noise: noise)
+        for _ in 0..<40 { trainer.step(batch, generator: &g) }
+        let after = trainer.evaluate(batch, timesteps: timesteps, noise: noise)
+        #expect(after < 0.8 * before, "diffusion loss \(before) → \(after)")
+    }
+
+    @Test func maskLossFalls() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let trainer = MaskTrainer(network: MaskBranch(.standard, seed: 3), unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
+                                  recognizer: recognizer, learningRate: 3e-2, delta: 0.05, updateScale: 5000, maxTimestep: 100)
+        // Two faces keep the recognizer's eight passes per step within the time of a smoke test.
+        let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))
+        var g = SeededGenerator(seed: 6)
+        let timesteps = [20, 80], noise = Tensor(randomNormal: pair.clean.shape, generator: &g)
+        let before = trainer.evaluate(pair, timesteps: timesteps, noise: noise)
+        for _ in 0..<8 { trainer.step(pair, generator: &g) }
+        let after = trainer.evaluate(pair, timesteps: timesteps, noise: noise)
+        #expect(after.total < before.total, "mask loss \(before.total) → \(after.total) (coverage \(before.coverage) → \(after.coverage))")
+    }
+}
