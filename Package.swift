@@ -40,6 +40,6 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "dnr"]),
+        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "dnr"]),
     ]
 )

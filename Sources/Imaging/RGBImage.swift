@@ -82,3 +82,18 @@ extension RGBImage {
                   samples: tensor.scalars.map { ($0 + 1) / 2 })
     }
 }
+
+extension RGBImage {
+    /// This image with `patch` copied over it, its top-left corner at (x, y); parts outside are cut.
+    public func pasting(_ patch: RGBImage, x: Int, y: Int) -> RGBImage {
+        var out = self
+        for c in 0..<3 {
+            for row in 0..<patch.height where y + row >= 0 && y + row < height {
+                for column in 0..<patch.width where x + column >= 0 && x + column < width {
+                    out[c, y + row, x + column] = patch[c, row, column]
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,76 @@
+import FaceID
+import FileIO
+import Foundation
+import Tensors
+
+/// Why trained weights could not be loaded; one line each, naming the file and the tensor.
+public enum ModelStoreError: Error, CustomStringConvertible, Sendable {
+    case missing(path: String, hint: String)
+    case badConfiguration(path: String, reason: String)
+    case weights(SafetensorsError)
+    case recognizer(RecognizerModelError)
+
+    public var description: String {
+        switch self {
+        case .missing(let path, let hint): "\(path): not found; \(hint)"
+        case .badConfiguration(let path, let reason): "\(path): \(reason)"
+        case .weights(let error): error.description
+        case .recognizer(let error): error.description
+        }
+    }
+}
+
+/// The trained networks as files: one safetensors file per network, its configuration (JSON) in
+/// the file's metadata under "config", so weights and shape always travel together.
+public enum ModelStore {
+    public static let conditionerFile = "ipc.safetensors"
+    public static let unetFile = "unet.safetensors"
+    public static let maskFile = "mask.safetensors"
+
+    public static func save<C: Encodable>(_ module: Module, configuration: C, to path: String, dtype: SafetensorsDType = .f32,
+                                          metadata: [String: String] = [:]) throws {
+        let config = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        try Safetensors.write(module.parameterTensors, dtype: dtype, metadata: metadata.merging(["config": config]) { $1 }, to: path)
+    }
+
+    /// The configuration stored in a weights file.
+    static func configuration<C: Decodable>(_ type: C.Type, in archive: SafetensorsArchive) throws(ModelStoreError) -> C {
+        guard let text = archive.metadata["config"] else {
+            throw .badConfiguration(path: archive.path, reason: "the file has no \"config\" metadata; it was not written by dnr")
+        }
+        do { return try JSONDecoder().decode(C.self, from: Data(text.utf8)) } catch {
+            throw .badConfiguration(path: archive.path, reason: "its configuration does not describe a \(C.self): \(error)")
+        }
+    }
+
+    static func read(_ folder: String, _ file: String) throws(ModelStoreError) -> SafetensorsArchive {
+        let path = folder + "/" + file
+        guard pathKind(path) == .file else {
+            throw .missing(path: path, hint: "train it with `dnr train` or pass --weights with a folder holding \(file)")
+        }
+        do { return try Safetensors.read(path) } catch { throw .weights(error) }
+    }
+
+    public static func loadConditioner(from folder: String) throws(ModelStoreError) -> IdentityPreservingConditioner {
+        let archive = try read(folder, conditionerFile)
+        let network = IdentityPreservingConditioner(try configuration(ConditionerConfiguration.self, in: archive))
+        do { try network.load(from: archive) } catch { throw .weights(error) }
+        return network
+    }
+
+    public static func loadUNet(from folder: String) throws(ModelStoreError) -> ConditionalUNet {
+        let archive = try read(folder, unetFile)
+        let network = ConditionalUNet(try configuration(UNetConfiguration.self, in: archive))
+        do { try network.load(from: archive) } catch { throw .weights(error) }
+        return network
+    }
+
+    /// The mask branch, or nil when the folder has none (masked guidance then uses M′).
+    public static func loadMask(from folder: String) throws(ModelStoreError) -> MaskBranch? {
+        guard pathKind(folder + "/" + maskFile) == .file else { return nil }
+        let archive = try read(folder, maskFile)
+        let network = MaskBranch(try configuration(MaskConfiguration.self, in: archive))
+        do { try network.load(from: archive) } catch { throw .weights(error) }
+        return network
+    }
+}

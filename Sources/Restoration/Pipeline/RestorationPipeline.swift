@@ -1,0 +1,45 @@
+import FaceID
+import FileIO
+import Tensors
+
+/// The paper's inference pipeline: IPC → masks → guided reverse diffusion, over loaded networks.
+public final class RestorationPipeline {
+    public let conditioner: IdentityPreservingConditioner
+    public let unet: ConditionalUNet
+    public let maskBranch: MaskBranch?
+    public let recognizer: FaceRecognizer
+    public var resolution: Int { unet.configuration.resolution }
+
+    public init(conditioner: IdentityPreservingConditioner, unet: ConditionalUNet, maskBranch: MaskBranch?, recognizer: FaceRecognizer) {
+        precondition(unet.configuration.inputChannels == 9, "the denoiser must take y_t, x and g(x) (9 channels)")
+        self.conditioner = conditioner
+        self.unet = unet
+        self.maskBranch = maskBranch
+        self.recognizer = recognizer
+    }
+
+    /// Loads the three networks from `folder` (default: the project's Models/) and the recognizer.
+    public static func load(from folder: String? = nil) throws(ModelStoreError) -> RestorationPipeline {
+        let folder = folder ?? ModelLocator.path(of: ModelStore.unetFile).map { String($0.dropLast(ModelStore.unetFile.count + 1)) } ?? "Models"
+        let conditioner = try ModelStore.loadConditioner(from: folder)
+        let unet = try ModelStore.loadUNet(from: folder)
+        guard conditioner.configuration.resolution == unet.configuration.resolution else {
+            throw .badConfiguration(path: folder, reason: "the IPC works at \(conditioner.configuration.resolution) px, the UNet at \(unet.configuration.resolution) px")
+        }
+        let recognizer: FaceRecognizer
+        do { recognizer = try FaceRecognizer.loadDefault() } catch { throw .recognizer(error) }
+        return RestorationPipeline(conditioner: conditioner, unet: unet, maskBranch: try ModelStore.loadMask(from: folder), recognizer: recognizer)
+    }
+
+    /// g(x) for a degraded [1, 3, R, R] face.
+    public func condition(_ degraded: Tensor) -> Tensor {
+        withoutGradients { conditioner(Variable(degraded)) }.value
+    }
+
+    /// A sampler for one degraded [1, 3, R, R] face.
+    public func makeSampler(degraded: Tensor, conditioned: Tensor? = nil, settings: SamplerSettings) -> RestorationSampler {
+        precondition(degraded.shape == [1, 3, resolution, resolution], "the pipeline restores [1, 3, \(resolution), \(resolution)] faces, got \(degraded.shape)")
+        return RestorationSampler(predictor: unet, degraded: degraded, conditioned: conditioned ?? condition(degraded), settings: settings,
+                                  recognizer: recognizer, maskBranch: maskBranch)
+    }
+}

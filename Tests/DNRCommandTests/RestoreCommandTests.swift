@@ -1,0 +1,69 @@
+import Foundation
+import Imaging
+import Restoration
+import Tensors
+import Testing
+
+/// Tiny random networks at R = 32, saved as dnr's weight files.
+func tinyWeights() throws -> String {
+    let folder = try scratchFolder()
+    let ipc = ConditionerConfiguration(resolution: 32, width: 8, blocks: 1)
+    let unet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution: 32, widths: [8, 16], blocksPerLevel: 1,
+                                 attentionLevels: [1], timeFeatures: 8, timeEmbedding: 16, groups: 4)
+    try ModelStore.save(IdentityPreservingConditioner(ipc, seed: 1), configuration: ipc, to: folder + "/" + ModelStore.conditionerFile)
+    try ModelStore.save(ConditionalUNet(unet, seed: 2), configuration: unet, to: folder + "/" + ModelStore.unetFile, dtype: .f16)
+    try ModelStore.save(MaskBranch(.standard, seed: 3), configuration: MaskConfiguration.standard, to: folder + "/" + ModelStore.maskFile)
+    return folder
+}
+
+@Suite struct RestoreCommandTests {
+    @Test func restoresAChipAtItsOwnSizeWithASidecar() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        let result = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/r.png", "--weights", weights,
+                                 "--tprime", "20", "--steps", "4", "--guidance", "masked", "--scale", "5", "--delta", "0.05",
+                                 "--save-steps", "2", "--save-masks"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let image = try ImageFile.read(out + "/r.png")
+        #expect(image.width == 64 && image.height == 64)  // back at the input's size
+        let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/r.json")))
+        #expect(record.steps == 4 && record.settings.guidance == .masked && record.usedLearnedMask)
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: out))
+        #expect(names.isSuperset(of: ["r.png", "r.json", "r_proxy_mask.png", "r_mask.png", "r_step0002_t14.png", "r_step0004_t1.png"]), "\(names)")
+    }
+
+    @Test func ffhqInputsArePastedBackOutsideTheChipBoxUnchanged() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        let input = packageRoot + "/Samples/real-lq-ffhq512/diffbir_0229.png"
+        let result = try runDNR(["restore", input, "-o", out + "/f.png", "--weights", weights, "--align", "ffhq512",
+                                 "--tprime", "10", "--steps", "2", "--guidance", "off"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let original = try ImageFile.read(input), restored = try ImageFile.read(out + "/f.png")
+        #expect(restored.width == 512 && restored.height == 512)
+        #expect(restored[0, 20, 20] == original[0, 20, 20] && restored[1, 500, 300] == original[1, 500, 300])
+    }
+
+    @Test func mismatchedWeightsNameTheTensor() throws {
+        let weights = try tinyWeights()
+        // A UNet file whose configuration says width 12 where the weights have 8.
+        let archive = try Safetensors.read(weights + "/" + ModelStore.unetFile)
+        var config = try JSONDecoder().decode(UNetConfiguration.self, from: Data(archive.metadata["config"]!.utf8))
+        config.widths = [12, 16]
+        let tensors = archive.tensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+        try Safetensors.write(tensors, metadata: ["config": String(decoding: try JSONEncoder().encode(config), as: UTF8.self)],
+                              to: weights + "/" + ModelStore.unetFile)
+        let out = try scratchFolder()
+        let result = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/r.png", "--weights", weights])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("unet.safetensors: tensor '"), "\(result.standardError)")
+        #expect(result.standardError.contains("the model expects"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+    }
+
+    @Test func nonSquareInputIsRefused() throws {
+        let weights = try tinyWeights(), folder = try scratchFolder()
+        try ImageFile.write(RGBImage(width: 40, height: 30, fill: (0.5, 0.5, 0.5)), to: folder + "/wide.png")
+        let result = try runDNR(["restore", folder + "/wide.png", "-o", folder + "/out.png", "--weights", weights])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("40×30 is not a square face chip"))
+    }
+}
