@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self]
+        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self]
     )
 
     struct EngineBench: ParsableCommand {
@@ -59,5 +59,12 @@ struct BenchCommand: ParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try RecognizerBenchmark.run(threads: threads, runs: runs, python: "python3", torchScript: torchScript, workFolder: folder) { print($0) }
         }
+    }
+
+    struct StepBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "step", abstract: "One reverse step at R = 64 with the default networks: unguided, masked guidance, exact gradient.")
+        @Option(help: "Threads.") var threads = 2
+        @Option(help: "Timed steps (median reported).") var steps = 15
+        func run() throws { try StepBenchmark.run(threads: threads, steps: steps) { print($0) } }
     }
 }
