@@ -97,3 +97,19 @@ extension RGBImage {
         return out
     }
 }
+
+extension RGBImage {
+    /// Images of equal size laid out in rows, with a gap of `spacing` pixels of `background`.
+    public static func grid(_ rows: [[RGBImage]], spacing: Int = 2, background: (Float, Float, Float) = (1, 1, 1)) -> RGBImage {
+        precondition(!rows.isEmpty && !rows[0].isEmpty, "an empty grid")
+        let (w, h) = (rows[0][0].width, rows[0][0].height)
+        let columns = rows.map(\.count).max()!
+        var canvas = RGBImage(width: columns * w + (columns + 1) * spacing, height: rows.count * h + (rows.count + 1) * spacing, fill: background)
+        for (r, row) in rows.enumerated() {
+            for (c, image) in row.enumerated() {
+                canvas = canvas.pasting(image, x: spacing + c * (w + spacing), y: spacing + r * (h + spacing))
+            }
+        }
+        return canvas
+    }
+}

@@ -61,8 +61,8 @@ public final class DiffusionTrainer {
     public let network: ConditionalUNet
     public let optimizer: Adam
     public let average: ExponentialMovingAverage
-    let conditioner: IdentityPreservingConditioner
-    let schedule: NoiseSchedule
+    public let conditioner: IdentityPreservingConditioner
+    public let schedule: NoiseSchedule
 
     public init(network: ConditionalUNet, conditioner: IdentityPreservingConditioner, learningRate: Float = 1e-4,
                 emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule()) {
@@ -112,7 +112,7 @@ public final class MaskTrainer {
     public let network: MaskBranch
     public let optimizer: Adam
     let unet: ConditionalUNet
-    let conditioner: IdentityPreservingConditioner
+    public let conditioner: IdentityPreservingConditioner
     let recognizer: FaceRecognizer
     let schedule: NoiseSchedule
     public var delta: Float

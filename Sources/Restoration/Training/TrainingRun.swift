@@ -1,0 +1,156 @@
+import FileIO
+import Foundation
+import Imaging
+import Tensors
+
+public struct TrainingOptions: Sendable {
+    public var steps = 10_000
+    public var batch = 16
+    public var seed: UInt64 = 0
+    public var checkpointEvery = 50
+    public var sampleEvery = 250
+    /// Where checkpoints, the CSV log and sample grids go (outside the work tree).
+    public var cacheFolder: String
+    /// Where the finished weights are exported (the project's Models/ by default).
+    public var exportPath: String
+    public var command = ""
+    public var dataDescription = ""
+
+    public init(cacheFolder: String, exportPath: String) {
+        self.cacheFolder = cacheFolder
+        self.exportPath = exportPath
+    }
+}
+
+/// The training loop: batches, steps, a CSV log, sample grids and atomic checkpoints from which a
+/// run resumes exactly (weights, optimiser moments, EMA, random state, step, elapsed time).
+public final class TrainingRun {
+    public let task: TrainingTask
+    public var data: TrainingData
+    public let options: TrainingOptions
+    public private(set) var step = 0
+    var generator: SeededGenerator
+    var elapsed = 0.0
+    var bestLoss = Float.infinity
+    var recentLosses: [Float] = []
+
+    public init(task: TrainingTask, data: TrainingData, options: TrainingOptions) {
+        self.task = task
+        self.data = data
+        self.options = options
+        generator = SeededGenerator(seed: options.seed)
+    }
+
+    var checkpointPath: String { options.cacheFolder + "/checkpoint.safetensors" }
+    var logPath: String { options.cacheFolder + "/log.csv" }
+
+    /// Continues from the checkpoint in the cache folder; false when there is none.
+    public func resume() throws -> Bool {
+        guard pathKind(checkpointPath) == .file else { return false }
+        let archive = try Safetensors.read(checkpointPath)
+        guard archive.metadata["kind"] == task.kind else {
+            throw TrainingRunError.mismatch("\(checkpointPath) holds a \(archive.metadata["kind"] ?? "?") run, not \(task.kind)")
+        }
+        guard archive.metadata["config"] == task.configurationJSON else {
+            throw TrainingRunError.mismatch("\(checkpointPath) was made with another network configuration")
+        }
+        try task.module.load(from: archive, prefix: "model.")
+        let shapes = task.module.parameters.map(\.shape)
+        let names = task.module.namedParameters.map(\.name)
+        let m = try zip(names, shapes).map { try archive.tensor("adam.m." + $0.0, shape: $0.1) }
+        let v = try zip(names, shapes).map { try archive.tensor("adam.v." + $0.0, shape: $0.1) }
+        task.optimizer.restore(step: Int(archive.metadata["adam_step"] ?? "0") ?? 0, firstMoments: m, secondMoments: v)
+        if let average = task.average {
+            average.restore(shadow: try zip(names, shapes).map { try archive.tensor("ema." + $0.0, shape: $0.1) })
+        }
+        step = Int(archive.metadata["step"] ?? "0") ?? 0
+        elapsed = Double(archive.metadata["elapsed"] ?? "0") ?? 0
+        bestLoss = Float(archive.metadata["best_loss"] ?? "inf") ?? .infinity
+        let state = (archive.metadata["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        guard state.count == 4 else { throw TrainingRunError.mismatch("\(checkpointPath) has no random state") }
+        generator = SeededGenerator(state: (state[0], state[1], state[2], state[3]))
+        return true
+    }
+
+    public func saveCheckpoint() throws {
+        let names = task.module.namedParameters.map(\.name)
+        var tensors = task.module.parameterTensors.map { ("model." + $0.name, $0.tensor) }
+        tensors += zip(names, task.optimizer.firstMoments).map { ("adam.m." + $0.0, $0.1) }
+        tensors += zip(names, task.optimizer.secondMoments).map { ("adam.v." + $0.0, $0.1) }
+        if let average = task.average { tensors += zip(names, average.shadow).map { ("ema." + $0.0, $0.1) } }
+        let s = generator.state
+        try Safetensors.write(tensors, metadata: [
+            "kind": task.kind, "config": task.configurationJSON, "step": String(step), "adam_step": String(task.optimizer.step),
+            "elapsed": String(elapsed), "best_loss": String(bestLoss), "rng": "\(s.0),\(s.1),\(s.2),\(s.3)",
+        ], to: checkpointPath)
+    }
+
+    /// Trains until `options.steps`, calling `progress` after every step.
+    public func run(progress: (_ step: Int, _ losses: [(name: String, value: Float)], _ secondsPerStep: Double) -> Void) throws {
+        try Folder.create(options.cacheFolder + "/samples")
+        if pathKind(logPath) != .file { try appendLog("step,seconds," + "loss_terms\n") }
+        var sampleGenerator = SeededGenerator(seed: 12_345)
+        var sampleData = data
+        let sampleBatch = sampleData.batch(4, generator: &sampleGenerator)
+        while step < options.steps {
+            let start = Date()
+            let batch = data.batch(options.batch, generator: &generator)
+            let losses = task.trainStep(batch, generator: &generator)
+            let seconds = Date().timeIntervalSince(start)
+            elapsed += seconds
+            step += 1
+            recentLosses.append(losses[0].value)
+            if recentLosses.count > 100 { recentLosses.removeFirst() }
+            let smoothed = recentLosses.reduce(0, +) / Float(recentLosses.count)
+            if recentLosses.count >= 20 { bestLoss = min(bestLoss, smoothed) }
+            try appendLog("\(step),\(String(format: "%.3f", seconds)),\(losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";"))\n")
+            progress(step, losses, seconds)
+            if step % options.sampleEvery == 0 || step == options.steps {
+                let grid = RGBImage.grid(task.sampleRows(sampleBatch))
+                try ImageFile.write(grid, to: options.cacheFolder + "/samples/step\(String(format: "%07d", step)).png")
+            }
+            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+        }
+    }
+
+    /// Writes the trained weights (the EMA where there is one) as fp16 safetensors, with a model card.
+    public func export() throws {
+        let module = task.module
+        var saved: [Tensor] = []
+        if let average = task.average {
+            saved = module.parameters.map(\.value)
+            average.copy(to: module.parameters)
+        }
+        defer { if !saved.isEmpty { for (p, v) in zip(module.parameters, saved) { p.assign(v) } } }
+        let config = task.configurationJSON
+        try Safetensors.write(module.parameterTensors, dtype: .f16, metadata: ["config": config], to: options.exportPath)
+        let final = recentLosses.isEmpty ? Float.nan : recentLosses.reduce(0, +) / Float(recentLosses.count)
+        let card: [String: Any] = [
+            "network": task.kind, "weights": (options.exportPath as NSString).lastPathComponent, "dtype": "F16",
+            "configuration": (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config,
+            "parameters": module.parameterCount, "data": options.dataDescription, "steps": step, "batch": options.batch,
+            "learning_rate": task.optimizer.learningRate, "final_loss_mean_last_100": final.isFinite ? Double(final) : NSNull(), "best_loss_mean_100": bestLoss.isFinite ? Double(bestLoss) : NSNull(),
+            "wall_seconds": Int(elapsed), "ema": task.average != nil, "command": options.command,
+            "date": ISO8601DateFormatter().string(from: Date()),
+        ]
+        let cardPath = String(options.exportPath.dropLast(".safetensors".count)) + ".card.json"
+        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: card, options: [.prettyPrinted, .sortedKeys])), to: cardPath)
+    }
+
+    private func appendLog(_ line: String) throws {
+        if let handle = FileHandle(forWritingAtPath: logPath) {
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            handle.closeFile()
+        } else {
+            try Data(line.utf8).write(to: URL(fileURLWithPath: logPath))
+        }
+    }
+}
+
+public enum TrainingRunError: Error, CustomStringConvertible {
+    case mismatch(String)
+    public var description: String {
+        switch self { case .mismatch(let text): text }
+    }
+}

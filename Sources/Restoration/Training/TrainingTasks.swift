@@ -1,0 +1,97 @@
+import FaceID
+import Foundation
+import Imaging
+import Tensors
+
+/// A network being trained, as the training loop sees it.
+public protocol TrainingTask: AnyObject {
+    var kind: String { get }
+    var module: Module { get }
+    var optimizer: Adam { get }
+    var average: ExponentialMovingAverage? { get }
+    var configurationJSON: String { get }
+    /// One optimisation step; the named loss terms, the total first.
+    func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)]
+    /// Sample-grid rows (input / output / ground truth) for a fixed batch.
+    func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]]
+}
+
+/// Canonical JSON (sorted keys), so that equal configurations compare equal as text.
+func json<C: Encodable>(_ value: C) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
+}
+
+public final class ConditionerTask: TrainingTask {
+    public let trainer: ConditionerTrainer
+    public init(_ trainer: ConditionerTrainer) { self.trainer = trainer }
+    public var kind: String { "ipc" }
+    public var module: Module { trainer.network }
+    public var optimizer: Adam { trainer.optimizer }
+    public var average: ExponentialMovingAverage? { nil }
+    public var configurationJSON: String { json(trainer.network.configuration) }
+    public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
+        let (total, l1, identity) = trainer.step(batch)
+        return [("loss", total), ("l1", l1), ("identity", identity)]
+    }
+    public func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]] {
+        let out = withoutGradients { trainer.network(Variable(batch.degraded)) }.value
+        return rows(batch, out)
+    }
+}
+
+public final class DiffusionTask: TrainingTask {
+    public let trainer: DiffusionTrainer
+    public init(_ trainer: DiffusionTrainer) { self.trainer = trainer }
+    public var kind: String { "diffusion" }
+    public var module: Module { trainer.network }
+    public var optimizer: Adam { trainer.optimizer }
+    public var average: ExponentialMovingAverage? { trainer.average }
+    public var configurationJSON: String { json(trainer.network.configuration) }
+    public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
+        [("loss", trainer.step(batch, generator: &generator))]
+    }
+    /// ŷ_0 predicted in one step from y_t at t = 200.
+    public func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]] {
+        var g = SeededGenerator(seed: 0)
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
+        let ab = trainer.schedule.alphaBar[200]
+        let yt = DiffusionMath.noised(batch.clean, noise: noise, alphaBar: ab)
+        let conditioned = withoutGradients { trainer.conditioner(Variable(batch.degraded)) }.value
+        let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
+        let epsilon = withoutGradients { trainer.network(input, timesteps: [Float](repeating: 200, count: batch.size)) }.value
+        return rows(batch, DiffusionMath.predictedStart(yt, noise: epsilon, alphaBar: ab))
+    }
+}
+
+public final class MaskTask: TrainingTask {
+    public let trainer: MaskTrainer
+    public init(_ trainer: MaskTrainer) { self.trainer = trainer }
+    public var kind: String { "mask" }
+    public var module: Module { trainer.network }
+    public var optimizer: Adam { trainer.optimizer }
+    public var average: ExponentialMovingAverage? { nil }
+    public var configurationJSON: String { json(trainer.network.configuration) }
+    public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
+        let (total, coverage) = trainer.step(batch, generator: &generator)
+        return [("loss", total), ("coverage", coverage)]
+    }
+    /// The learned mask M beside x and g(x).
+    public func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]] {
+        let conditioned = withoutGradients { trainer.conditioner(Variable(batch.degraded)) }.value
+        let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: trainer.delta)
+        let mask = withoutGradients { trainer.network(Variable(batch.degraded), proxy: Variable(proxy)) }.value
+        let masks = Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }
+        return rows(batch, conditioned) .enumerated().map { i, row in row + [image(masks, i)] }
+    }
+}
+
+func image(_ batch: Tensor, _ index: Int) -> RGBImage {
+    RGBImage(tensor: batch.slice(axis: 0, index..<(index + 1))).clamped()
+}
+
+/// input / output / ground truth, one row per sample.
+func rows(_ batch: TrainingBatch, _ output: Tensor) -> [[RGBImage]] {
+    (0..<batch.size).map { [image(batch.degraded, $0), image(output, $0), image(batch.clean, $0)] }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import CommandLineSupport
+import FaceID
+import Foundation
+import Restoration
+import Tensors
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the IPC, the diffusion model or the mask branch on a folder of aligned faces.",
+        discussion: """
+        Degradations are drawn on the fly from the paper's ranges. Checkpoints (weights, optimiser state, EMA, random \
+        state, step) are written atomically to the cache folder every --checkpoint-every steps; --resume continues \
+        exactly where the last one stopped. The log (log.csv) and sample grids (samples/) go there too. When the run \
+        ends, the weights are exported as fp16 safetensors with a model card. Train in order: ipc, diffusion, mask.
+        """)
+
+    enum Network: String, ExpressibleByArgument { case ipc, diffusion, mask }
+
+    @Argument(help: "ipc, diffusion or mask.") var network: Network
+    @Option(help: "A folder of aligned faces (with faces.csv, or just images).") var data: String
+    @Option(help: "The manifest split to train on.") var split = "train"
+    @Option(help: "Total steps.") var steps = 10_000
+    @Option(help: "Batch size.") var batch = 16
+    @Option(help: "Learning rate (default: 2e-4 ipc, 1e-4 diffusion, 1e-3 mask).") var lr: Float?
+    @Option(help: "Seed of the data order, degradations and noise.") var seed: UInt64 = 0
+    @Flag(help: "Continue from the checkpoint in the cache folder.") var resume = false
+    @Option(help: "Cache folder for checkpoints, log and samples (default ~/.cache/dnr/train/NETWORK).") var cache: String?
+    @Option(help: "Folder with the trained networks this one needs, and where it is exported (default Models).") var models = "Models"
+    @Option(help: "Steps between checkpoints.") var checkpointEvery = 50
+    @Option(help: "Steps between sample grids.") var sampleEvery = 250
+
+    func run() throws {
+        EngineRuntime.prepare()
+        let recognizer = try FaceRecognizer.loadDefault()
+        let task: TrainingTask
+        switch network {
+        case .ipc:
+            task = ConditionerTask(ConditionerTrainer(network: IdentityPreservingConditioner(.standard, seed: seed), recognizer: recognizer,
+                                                      learningRate: lr ?? 2e-4))
+        case .diffusion:
+            task = DiffusionTask(DiffusionTrainer(network: ConditionalUNet(.restorationDefault, seed: seed),
+                                                  conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 1e-4))
+        case .mask:
+            task = MaskTask(MaskTrainer(network: MaskBranch(.standard, seed: seed), unet: try ModelStore.loadUNet(from: models),
+                                        conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3))
+        }
+        let resolution = 64
+        let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
+        var options = TrainingOptions(cacheFolder: cache ?? home + "/.cache/dnr/train/" + network.rawValue,
+                                      exportPath: models + "/" + [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile][[Network.ipc, .diffusion, .mask].firstIndex(of: network)!])
+        options.steps = steps
+        options.batch = batch
+        options.seed = seed
+        options.checkpointEvery = checkpointEvery
+        options.sampleEvery = sampleEvery
+        options.command = (["dnr"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        options.dataDescription = "\(data) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
+        let run = TrainingRun(task: task, data: trainingData, options: options)
+        if resume {
+            if try run.resume() { print("resumed at step \(run.step) from \(options.cacheFolder)") } else { print("no checkpoint in \(options.cacheFolder); starting fresh") }
+        } else if FileManager.default.fileExists(atPath: options.cacheFolder + "/checkpoint.safetensors") {
+            throw ValidationError("\(options.cacheFolder) already holds a checkpoint: pass --resume to continue it, or --cache to start elsewhere")
+        }
+        print("training \(network.rawValue): \(task.module.parameterCount) parameters, \(trainingData.files.count) images, batch \(batch), \(steps) steps; cache \(options.cacheFolder)")
+        let progress = ProgressBar(total: steps, label: network.rawValue)
+        progress.advance(by: run.step)
+        try run.run { _, losses, _ in
+            progress.advance(note: losses.map { "\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: " "))
+        }
+        try run.export()
+        print("exported \(options.exportPath) (and its model card); \(trainingData.skipped) unreadable images skipped")
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Imaging
+import Testing
+@testable import Restoration
+import Tensors
+
+@Suite(.serialized) struct TrainingRunTests {
+    func dataFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "dnr-train-data-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let face = try ImageFile.read(packageRoot + "/Samples/astronaut_chip128.png")
+        try ImageFile.write(face, to: folder + "/a.png")
+        try ImageFile.write(face.gaussianBlurred(sigma: 1), to: folder + "/b.png")
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/c.png"))  // skipped and counted
+        return folder
+    }
+
+    func makeRun(data: String, cache: String, steps: Int) throws -> TrainingRun {
+        let task = ConditionerTask(ConditionerTrainer(network: IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1), seed: 1),
+                                                      recognizer: recognizer, learningRate: 1e-3))
+        var options = TrainingOptions(cacheFolder: cache, exportPath: cache + "/ipc.safetensors")
+        options.steps = steps
+        options.batch = 2
+        options.checkpointEvery = 2
+        options.sampleEvery = 2
+        return TrainingRun(task: task, data: try TrainingData(folder: data, resolution: 32), options: options)
+    }
+
+    @Test func resumingGivesTheSameWeightsAsRunningThrough() throws {
+        let data = try dataFolder()
+        let straightCache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
+        let straight = try makeRun(data: data, cache: straightCache, steps: 4)
+        try straight.run { _, _, _ in }
+
+        let cache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
+        try makeRun(data: data, cache: cache, steps: 2).run { _, _, _ in }
+        let resumed = try makeRun(data: data, cache: cache, steps: 4)
+        #expect(try resumed.resume())
+        #expect(resumed.step == 2)
+        try resumed.run { _, _, _ in }
+        for (a, b) in zip(straight.task.module.parameters, resumed.task.module.parameters) { #expect(a.value == b.value) }
+
+        // The log, the sample grids, the export and its model card are there.
+        let log = try String(contentsOfFile: cache + "/log.csv", encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 5)
+        #expect(FileManager.default.fileExists(atPath: cache + "/samples/step0000004.png"))
+        try resumed.export()
+        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cache + "/ipc.card.json"))) as! [String: Any]
+        #expect(card["steps"] as? Int == 4 && card["parameters"] as? Int == resumed.task.module.parameterCount)
+        let exported = try ModelStore.loadConditioner(from: cache)
+        #expect(exported.configuration == ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+    }
+
+    @Test func emptyDataFolderIsAClearError() throws {
+        let folder = NSTemporaryDirectory() + "dnr-empty-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(throws: TrainingDataError.self) { try TrainingData(folder: folder, resolution: 32) }
+    }
+}
