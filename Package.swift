@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
+        .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "CSixel", "CNcursesw"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "COpenBLAS"]),
         .target(name: "CommandLineSupport"),
 
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging"]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "dnr"]),
     ]
 )
