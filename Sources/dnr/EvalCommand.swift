@@ -46,17 +46,24 @@ struct EvalCommand: ParsableCommand {
         evaluator.samplerSettings.scale = scale
         evaluator.samplerSettings.delta = delta
 
-        var files: [String]
-        if let manifest = try? FaceManifest(folder: data) { files = manifest.entries(in: split).map { manifest.path($0) } } else {
+        var files: [String], identities: [String]
+        if let manifest = try? FaceManifest(folder: data) {
+            let entries = manifest.entries(in: split)
+            files = entries.map { manifest.path($0) }
+            identities = entries.map(\.identity)
+        } else {
             files = try Folder.list(data, where: ImageFile.isImageName).map { data + "/" + $0 }
+            identities = files.map { _ in "" }
         }
-        if let limit { files = Array(files.prefix(limit)) }
+        if let limit { files = Array(files.prefix(limit)); identities = Array(identities.prefix(limit)) }
         if files.isEmpty { throw ValidationError("no faces in \(data) (split \(split))") }
         try Folder.create(out + "/images")
         let csvPath = out + "/scores.csv"
         var rows = EvaluationReport.parse(csv: (try? String(contentsOfFile: csvPath, encoding: .utf8)) ?? "")
         if rows.isEmpty { try Data((EvaluationReport.csvHeader + "\n").utf8).write(to: URL(fileURLWithPath: csvPath)) }
         let done = Set(rows.map { "\($0.setting.rawValue)/\($0.index)" })
+        let descriptorPath = out + "/descriptors.csv"
+        if !FileManager.default.fileExists(atPath: descriptorPath) { try Data().write(to: URL(fileURLWithPath: descriptorPath)) }
         let settings: [EvaluationSetting] = setting == .both ? [.paper, .extreme] : [setting == .paper ? .paper : .extreme]
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         for s in settings {
@@ -66,6 +73,7 @@ struct EvalCommand: ParsableCommand {
                 let imageSeed = SeededGenerator(seed: seed, stream: "\(s.rawValue) \(index)").state.0
                 let (clean, degraded, _) = try evaluator.degrade(try ImageFile.read(file), setting: s, seed: imageSeed)
                 var lines: [String] = []
+                var descriptorLines = [EvaluationReport.descriptorLine(setting: s, index: index, method: "truth", recognizer.descriptor(of: clean))]
                 var outputs: [RGBImage] = [degraded]
                 for method in methods {
                     let start = Date()
@@ -75,19 +83,21 @@ struct EvalCommand: ParsableCommand {
                                            scores: evaluator.score(restored, truth: clean, seconds: seconds), truthSharpness: ImageMetrics.sharpness(clean))
                     rows.append(row)
                     lines.append(EvaluationReport.csvLine(row))
+                    descriptorLines.append(EvaluationReport.descriptorLine(setting: s, index: index, method: method.rawValue, recognizer.descriptor(of: restored)))
                     outputs.append(restored)
                 }
                 if index < 16 { try ImageFile.write(RGBImage.grid([outputs + [clean]]), to: out + "/images/\(s.rawValue)_\(String(format: "%03d", index)).png") }
-                let handle = FileHandle(forWritingAtPath: csvPath)!
-                handle.seekToEndOfFile()
-                handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-                handle.closeFile()
+                // Descriptors first: a face counts as done once its scores line is written.
+                try append(descriptorLines, to: descriptorPath)
+                try append(lines, to: csvPath)
             }
         }
         var report = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         report += "Diffusion: T′ = \(startStep), \(steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"), s = \(scale), δ = \(delta).\n"
         report += "Rows of the grids in images/: input, then each method in that order, then the ground truth.\n"
         report += EvaluationReport.tables(rows)
+        let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorPath, encoding: .utf8)) ?? "")
+        report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
         report += """
 
         Deviations from the paper: identity is measured with dlib's face-recognition ResNet (not ArcFace); the \
@@ -99,5 +109,12 @@ struct EvalCommand: ParsableCommand {
         try AtomicFile.write(Array(report.utf8), to: out + "/report.md")
         print(EvaluationReport.tables(rows))
         print("report: \(out)/report.md")
+    }
+
+    func append(_ lines: [String], to path: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot append to \(path)") }
+        handle.seekToEndOfFile()
+        handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        handle.closeFile()
     }
 }

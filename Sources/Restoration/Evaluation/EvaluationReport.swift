@@ -68,4 +68,56 @@ public enum EvaluationReport {
     }
 
     static func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+    /// Descriptor lines: "setting,index,method,v1;v2;…" (method "truth" for the ground truth).
+    public static func descriptorLine(setting: EvaluationSetting, index: Int, method: String, _ d: [Float]) -> String {
+        "\(setting.rawValue),\(index),\(method),\(d.map { String($0) }.joined(separator: ";"))"
+    }
+
+    public static func parseDescriptors(_ text: String) -> [String: [Float]] {
+        var out: [String: [Float]] = [:]
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ",")
+            guard f.count == 4 else { continue }
+            out["\(f[0])/\(f[1])/\(f[2])"] = f[3].split(separator: ";").compactMap { Float($0) }
+        }
+        return out
+    }
+
+    /// The set-level identity table: our FID substitute (Fréchet distance of descriptor sets, output
+    /// vs ground truth) and, where identities have two photos, rank-1/3/5 identification of each
+    /// restored second photo among the clean first photos of every identity (the paper's Table 5).
+    public static func identityTable(descriptors: [String: [Float]], identities: [String], count: Int, methods: [EvaluationMethod]) -> String {
+        var text = ""
+        var firstPhoto: [String: Int] = [:], secondPhoto: [Int] = []
+        for (i, identity) in identities.prefix(count).enumerated() where !identity.isEmpty {
+            if firstPhoto[identity] == nil { firstPhoto[identity] = i } else { secondPhoto.append(i) }
+        }
+        for setting in EvaluationSetting.allCases {
+            let truth = (0..<count).compactMap { descriptors["\(setting.rawValue)/\($0)/truth"] }
+            guard truth.count > 1 else { continue }
+            text += "\n#### Set-level identity, setting `\(setting.rawValue)`\n\n| method | Fréchet distance of descriptors ↓ (FID substitute) | rank-1 ↑ | rank-3 ↑ | rank-5 ↑ |\n|---|---|---|---|---|\n"
+            let galleryIndices = firstPhoto.values.sorted()
+            let gallery = galleryIndices.compactMap { descriptors["\(setting.rawValue)/\($0)/truth"] }
+            let galleryIdentities = galleryIndices.map { identities[$0] }
+            for method in methods {
+                let outputs = (0..<count).compactMap { descriptors["\(setting.rawValue)/\($0)/\(method.rawValue)"] }
+                guard outputs.count == truth.count else { continue }
+                var row = "| \(method.rawValue) | \(fmt(IdentityStatistics.frechetDistance(outputs, truth), 4)) |"
+                let probes = secondPhoto.compactMap { i in descriptors["\(setting.rawValue)/\(i)/\(method.rawValue)"].map { ($0, identities[i]) } }
+                if !probes.isEmpty && gallery.count == galleryIdentities.count {
+                    for k in [1, 3, 5] {
+                        let accuracy = IdentityStatistics.rankAccuracy(probes: probes.map(\.0), probeIdentities: probes.map(\.1), gallery: gallery,
+                                                                       galleryIdentities: galleryIdentities, k: k)
+                        row += " \(fmt(100 * accuracy, 1)) % |"
+                    }
+                } else {
+                    row += " – | – | – |"
+                }
+                text += row + "\n"
+            }
+            if !secondPhoto.isEmpty { text += "\n(\(secondPhoto.count) probes against a gallery of \(gallery.count) identities.)\n" }
+        }
+        return text
+    }
 }

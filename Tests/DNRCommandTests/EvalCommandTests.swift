@@ -1,0 +1,39 @@
+import Foundation
+import Imaging
+import Testing
+
+@Suite struct EvalCommandTests {
+    /// Four 32×32 faces, two photos each of two "people", with a manifest.
+    func faces() throws -> String {
+        let folder = try scratchFolder()
+        let astronaut = try ImageFile.read(packageRoot + "/Samples/astronaut_chip128.png")
+        let adele = try FaceFraming.chip(fromFFHQ: try ImageFile.read(packageRoot + "/Samples/real-lq-ffhq512/Adele_crop.png"), resolution: 128)
+        try ImageFile.write(astronaut, to: folder + "/a1.png")
+        try ImageFile.write(astronaut.gaussianBlurred(sigma: 0.7), to: folder + "/a2.png")
+        try ImageFile.write(adele.clamped(), to: folder + "/b1.png")
+        try ImageFile.write(adele.gaussianBlurred(sigma: 0.7).clamped(), to: folder + "/b2.png")
+        let manifest = "file,split,source,identity,source_ref,sharpness\na1.png,dev,x,p:a,,0\na2.png,dev,x,p:a,,0\nb1.png,dev,x,p:b,,0\nb2.png,dev,x,p:b,,0\n"
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/faces.csv"))
+        return folder
+    }
+
+    @Test func reportOnAFourImageRunAndResume() throws {
+        let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/eval"
+        let arguments = ["eval", "--data", data, "--setting", "paper", "--methods", "bicubic", "ipc", "net2", "net4",
+                         "--weights", weights, "--out", out, "--tprime", "10", "--steps", "2", "--delta", "0.05"]
+        let first = try runDNR(arguments)
+        #expect(first.status == 0, "\(first.standardError)")
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        for method in ["bicubic", "ipc", "net2", "net4"] { #expect(report.contains("| \(method) |")) }
+        #expect(report.contains("Setting `paper` (4 faces"))
+        #expect(report.contains("(2 probes against a gallery of 2 identities.)"))
+        #expect(report.contains("Deviations from the paper"))
+        let scores = try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n")
+        #expect(scores.count == 1 + 4 * 4)
+        #expect(FileManager.default.fileExists(atPath: out + "/images/paper_000.png"))
+        // Running again finds every face done and adds nothing.
+        let second = try runDNR(arguments)
+        #expect(second.status == 0)
+        #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
+    }
+}
