@@ -34,6 +34,12 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Diffusion steps K (respaced DDPM); default every step.") var steps: Int?
     @Option(help: "Guidance strength s.") var scale: Float = 1
     @Option(help: "δ of the proxy mask.") var delta: Float = 0.3
+    @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, or tprime=….") var sweep: String?
+
+    func validate() throws {
+        if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=… or tprime=… with comma-separated values") }
+        if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
+    }
 
     func run() throws {
         EngineRuntime.prepare()
@@ -57,6 +63,10 @@ struct EvalCommand: ParsableCommand {
         }
         if let limit { files = Array(files.prefix(limit)); identities = Array(identities.prefix(limit)) }
         if files.isEmpty { throw ValidationError("no faces in \(data) (split \(split))") }
+        if let sweep, let (knob, values) = SweepKnob.parse(sweep) {
+            try runSweep(evaluator, knob: knob, values: values, files: files)
+            return
+        }
         try Folder.create(out + "/images")
         let csvPath = out + "/scores.csv"
         var rows = EvaluationReport.parse(csv: (try? String(contentsOfFile: csvPath, encoding: .utf8)) ?? "")
@@ -116,5 +126,19 @@ struct EvalCommand: ParsableCommand {
         handle.seekToEndOfFile()
         handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         handle.closeFile()
+    }
+
+    /// The identity-vs-perceptual curve of one method over a knob's values (paper setting).
+    func runSweep(_ evaluator: Evaluator, knob: SweepKnob, values: [Double], files: [String]) throws {
+        let method = methods.last(where: \.needsDiffusion)!
+        try Folder.create(out)
+        let progress = ProgressBar(total: values.count * files.count, label: "sweep")
+        let points = try evaluator.sweep(knob, values: values, method: method, files: files, seed: seed) { progress.advance() }
+        var csv = "\(knob.rawValue),ids,perceptual,psnr,same_person\n"
+        for p in points { csv += "\(p.value),\(p.ids),\(p.perceptual),\(p.psnr),\(p.samePerson)\n" }
+        try AtomicFile.write(Array(csv.utf8), to: out + "/sweep_\(knob.rawValue).csv")
+        try ImageFile.write(SweepPlot.render(points), to: out + "/sweep_\(knob.rawValue).png")
+        print(csv, terminator: "")
+        print("\(method.rawValue) over \(files.count) faces; plot (x: IDS, y: face-perceptual distance, darker = larger \(knob.rawValue)): \(out)/sweep_\(knob.rawValue).png")
     }
 }

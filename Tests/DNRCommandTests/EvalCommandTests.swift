@@ -36,4 +36,14 @@ import Testing
         #expect(second.status == 0)
         #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
     }
+
+    @Test func sweepWritesTheCurve() throws {
+        let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/sweep"
+        let result = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net4", "--weights", weights, "--out", out,
+                                 "--tprime", "6", "--steps", "2", "--delta", "0.05", "--sweep", "scale=0,50"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let csv = try String(contentsOfFile: out + "/sweep_scale.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 3 && csv[0] == "scale,ids,perceptual,psnr,same_person" && csv[1].hasPrefix("0.0,") && csv[2].hasPrefix("50.0,"))
+        #expect(try ImageFile.read(out + "/sweep_scale.png").width == 320)
+    }
 }
