@@ -110,7 +110,7 @@ import Testing
 }
 
 @Suite struct ConvolutionGradientTests {
-    @Test(arguments: [(1, 0, 3), (1, 1, 3), (2, 1, 3), (2, 0, 3), (1, 0, 1), (2, 0, 1), (1, 2, 5)])
+    @Test(arguments: [(1, 0, 3), (1, 1, 3), (2, 1, 3), (2, 0, 3), (1, 0, 1), (2, 0, 1), (1, 2, 5), (3, 2, 3), (2, 3, 5), (1, 4, 3)])
     func conv2dGradients(stride: Int, padding: Int, kernel: Int) {
         let x = random([2, 3, 6, 5], seed: 27), w = random([4, 3, kernel, kernel], seed: 28), b = random([4], seed: 29)
         checkGradients([x, w, b]) { conv2d($0[0], weight: $0[1], bias: $0[2], stride: stride, padding: padding) }

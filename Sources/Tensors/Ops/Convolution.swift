@@ -27,22 +27,31 @@ public struct ConvolutionGeometry: Equatable, Sendable {
                         continue
                     }
                     let source = plane + iy * width
-                    if stride == 1 {
-                        // ix = ox + (j − padding): a shifted copy with zero edges.
-                        let shift = j - padding
-                        let lo = Swift.max(0, -shift), hi = Swift.min(ow, width - shift)
-                        if lo > 0 { line.update(repeating: 0, count: Swift.min(lo, ow)) }
-                        if hi > lo { (line + lo).update(from: source + lo + shift, count: hi - lo) }
-                        if hi < ow { (line + Swift.max(hi, 0)).update(repeating: 0, count: ow - Swift.max(hi, 0)) }
-                    } else {
-                        for ox in 0..<ow {
-                            let ix = ox * stride - padding + j
-                            line[ox] = ix >= 0 && ix < width ? source[ix] : 0
+                    let (lo, hi) = validColumns(tap: j)
+                    if lo > 0 { line.update(repeating: 0, count: lo) }
+                    if hi > lo {
+                        let first = source + lo * stride - padding + j
+                        if stride == 1 {
+                            (line + lo).update(from: first, count: hi - lo)
+                        } else {
+                            for k in 0..<(hi - lo) { line[lo + k] = first[k * stride] }
                         }
                     }
+                    if hi < ow { (line + hi).update(repeating: 0, count: ow - hi) }
                 }
             }
         }
+    }
+
+    /// The output columns ox whose input column ox·stride − padding + tap lies inside the image.
+    @inline(__always)
+    func validColumns(tap j: Int) -> (Int, Int) {
+        let ow = outputWidth
+        // ceil((padding − j) / stride) and floor((width − 1 + padding − j) / stride) for any sign.
+        func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+        let lo = Swift.max(0, -floorDivide(j - padding, stride))
+        let hi = Swift.min(ow, floorDivide(width - 1 + padding - j, stride) + 1)
+        return (Swift.min(lo, ow), Swift.max(hi, Swift.min(lo, ow)))
     }
 
     /// The adjoint of `unfold`: adds columns back into one image's gradient [C, H, W].
@@ -59,10 +68,9 @@ public struct ConvolutionGeometry: Equatable, Sendable {
                             let iy = oy * stride - padding + i
                             if iy < 0 || iy >= height { continue }
                             let line = column + oy * ow, target = plane + iy * width
-                            for ox in 0..<ow {
-                                let ix = ox * stride - padding + j
-                                if ix >= 0 && ix < width { target[ix] += line[ox] }
-                            }
+                            let (lo, hi) = validColumns(tap: j)
+                            let first = target + lo * stride - padding + j
+                            for k in 0..<(hi - lo) { first[k * stride] += line[lo + k] }
                         }
                     }
                 }
