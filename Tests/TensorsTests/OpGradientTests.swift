@@ -138,6 +138,16 @@ import Testing
             groupNorm($0[0], groups: 2, weight: $0[1], bias: $0[2])
         }
         checkGradients([x]) { groupNorm($0[0], groups: 4, weight: nil, bias: nil) }
+        checkGradients([x, random([4], seed: 34, in: 0.5...1.5), random([4], seed: 35)]) {
+            groupNorm($0[0], groups: 2, weight: $0[1], bias: $0[2], fusedSiLU: true)
+        }
+    }
+
+    @Test func fusedSiLUEqualsGroupNormThenSiLU() {
+        let x = Variable(random([2, 4, 3, 3], seed: 36, in: -2...2)), w = Variable(random([4], seed: 37)), b = Variable(random([4], seed: 38))
+        let fused = groupNorm(x, groups: 2, weight: w, bias: b, fusedSiLU: true).value
+        let separate = groupNorm(x, groups: 2, weight: w, bias: b).silu().value
+        #expect(fused.maxAbsDifference(separate) < 1e-6)
     }
 
     @Test func groupNormNormalises() {

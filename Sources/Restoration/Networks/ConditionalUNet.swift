@@ -91,7 +91,7 @@ public final class ConditionalUNet: Module {
             }
             if index < upsamplers.count { h = upsamplers[index](h.nearestUpsampled(factor: 2)) }
         }
-        return outputConv(outputNorm(h).silu())
+        return outputConv(outputNorm.silu(h))
     }
 
     public var namedParameters: [(name: String, variable: Variable)] {

@@ -20,10 +20,10 @@ final class ResidualBlock: Module {
     }
 
     func callAsFunction(_ x: Variable, embedding emb: Variable) -> Variable {
-        var h = conv1(norm1(x).silu())
+        var h = conv1(norm1.silu(x))
         let projected = embedding(emb.silu())
         h = h + projected.reshaped([projected.shape[0], projected.shape[1], 1, 1])
-        h = conv2(norm2(h).silu())
+        h = conv2(norm2.silu(h))
         return (shortcut.map { $0(x) } ?? x) + h
     }
 

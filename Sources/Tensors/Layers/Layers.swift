@@ -57,5 +57,10 @@ public final class GroupNorm: Module {
         groupNorm(x, groups: groups, weight: weight, bias: bias, epsilon: epsilon)
     }
 
+    /// GroupNorm followed by SiLU, in one pass.
+    public func silu(_ x: Variable) -> Variable {
+        groupNorm(x, groups: groups, weight: weight, bias: bias, epsilon: epsilon, fusedSiLU: true)
+    }
+
     public var namedParameters: [(name: String, variable: Variable)] { [("weight", weight), ("bias", bias)] }
 }

@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Group normalisation over NCHW (or NC) input: each sample's channels are split into `groups`
 /// groups, normalised to zero mean and unit variance within each group, then scaled and shifted per
-/// channel by `weight` and `bias` ([C] each).
-public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Variable?, epsilon: Float = 1e-5) -> Variable {
+/// channel by `weight` and `bias` ([C] each). With `fusedSiLU`, SiLU is applied to the result in
+/// the same pass (GroupNorm → SiLU is the UNet's most common pair).
+public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Variable?, epsilon: Float = 1e-5,
+                      fusedSiLU: Bool = false) -> Variable {
     let shape = x.shape
     precondition(shape.count >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels do not split into \(groups) groups")
     let (n, c) = (shape[0], shape[1])
@@ -35,7 +41,8 @@ public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Varia
                                 for i in start..<(start + spatial) {
                                     let v = (input[i] - m) * r
                                     xhat[i] = v
-                                    y[i] = v * scale + shift
+                                    let z = v * scale + shift
+                                    y[i] = fusedSiLU ? z / (1 + expf(-z)) : z
                                 }
                             }
                         }
@@ -46,7 +53,24 @@ public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Varia
     }
     let xhat = normalised, rstd = inverseStd
     let parents = [x] + (weight.map { [$0] } ?? []) + (bias.map { [$0] } ?? [])
-    return record(Tensor(shape: shape, scalars: out), parents) { dy in
+    return record(Tensor(shape: shape, scalars: out), parents) { upstream in
+        // Through the fused SiLU first: d/dz z·σ(z) = σ(z)·(1 + z·(1 − σ(z))), z recomputed from x̂.
+        var dy = upstream
+        if fusedSiLU {
+            dy.scalars.withUnsafeMutableBufferPointer { g in
+                for b in 0..<n {
+                    for ch in 0..<c {
+                        let scale = gamma?[ch] ?? 1, shift = beta?[ch] ?? 0
+                        let start = (b * c + ch) * spatial
+                        for i in start..<(start + spatial) {
+                            let z = xhat[i] * scale + shift
+                            let s = 1 / (1 + expf(-z))
+                            g[i] *= s * (1 + z * (1 - s))
+                        }
+                    }
+                }
+            }
+        }
         var dx = [Float](repeating: 0, count: dy.count)
         var dgamma = [Float](repeating: 0, count: c), dbeta = [Float](repeating: 0, count: c)
         for b in 0..<n {
