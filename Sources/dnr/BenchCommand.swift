@@ -21,10 +21,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Timed training steps (median reported).") var trainRuns = 3
         @Option(help: "The PyTorch mirror script.") var torchScript = "scripts/bench/unet_torch.py"
 
-        func run() throws {
-            let folder = NSTemporaryDirectory() + "dnr-bench-\(getpid())"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: folder) }
+        func run() throws { try withScratchFolder { try run(in: $0) } }
+
+        func run(in folder: String) throws {
             var bench = EngineBenchmark(torchScript: torchScript, workFolder: folder)
             bench.threads = threads
             bench.trainingBatch = batch
@@ -54,10 +53,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Timed runs (median reported).") var runs = 10
         @Option(help: "The PyTorch port.") var torchScript = "scripts/bench/recognizer_torch.py"
         func run() throws {
-            let folder = NSTemporaryDirectory() + "dnr-bench-\(getpid())"
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            try RecognizerBenchmark.run(threads: threads, runs: runs, python: "python3", torchScript: torchScript, workFolder: folder) { print($0) }
+            try withScratchFolder { folder in
+                try RecognizerBenchmark.run(threads: threads, runs: runs, python: "python3", torchScript: torchScript, workFolder: folder) { print($0) }
+            }
         }
     }
 
@@ -67,4 +65,12 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Timed steps (median reported).") var steps = 15
         func run() throws { try StepBenchmark.run(threads: threads, steps: steps) { print($0) } }
     }
+}
+
+/// Runs `body` with a fresh temporary folder for the benchmark's files, removed afterwards.
+func withScratchFolder(_ body: (String) throws -> Void) throws {
+    let folder = NSTemporaryDirectory() + "dnr-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try body(folder)
 }

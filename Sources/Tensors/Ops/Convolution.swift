@@ -11,14 +11,22 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// A 1×1, stride-1, unpadded convolution is a plain matrix product on the input.
     var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
 
-    /// Unfolds one image [C, H, W] into columns [C·kH·kW, outH·outW].
-    func unfold(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
+    /// Whether a batch of `n` images is better multiplied as one matrix: small output planes
+    /// (where one product per image leaves OpenBLAS little to work with), within 64 MB of columns.
+    func batchesImages(_ n: Int) -> Bool {
+        n > 1 && outputPlane <= 1024 && patchSize * n * outputPlane <= 16 * 1024 * 1024
+    }
+
+    /// Unfolds one image [C, H, W] into columns [C·kH·kW, outH·outW]; rows are `rowStride` apart
+    /// (the output plane by default, more when several images share one column matrix).
+    func unfold(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let (oh, ow) = (outputHeight, outputWidth)
+        let rowStride = rowStride ?? oh * ow
         parallelChunks(patchSize, costPerItem: outputPlane) { rows in
             for row in rows {
                 let c = row / (kernelHeight * kernelWidth), i = (row / kernelWidth) % kernelHeight, j = row % kernelWidth
                 let plane = x + c * height * width
-                let out = columns + row * oh * ow
+                let out = columns + row * rowStride
                 for oy in 0..<oh {
                     let iy = oy * stride - padding + i
                     let line = out + oy * ow
@@ -55,15 +63,16 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     }
 
     /// The adjoint of `unfold`: adds columns back into one image's gradient [C, H, W].
-    func fold(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+    func fold(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let (oh, ow) = (outputHeight, outputWidth)
+        let rowStride = rowStride ?? oh * ow
         // Split by channel so that chunks write disjoint planes.
         parallelChunks(channels, costPerItem: kernelHeight * kernelWidth * outputPlane) { channelRange in
             for c in channelRange {
                 let plane = x + c * height * width
                 for i in 0..<kernelHeight {
                     for j in 0..<kernelWidth {
-                        let column = columns + ((c * kernelHeight + i) * kernelWidth + j) * oh * ow
+                        let column = columns + ((c * kernelHeight + i) * kernelWidth + j) * rowStride
                         for oy in 0..<oh {
                             let iy = oy * stride - padding + i
                             if iy < 0 || iy >= height { continue }
@@ -105,6 +114,10 @@ extension Tensor {
                 }
             }
         }
+        if g.batchesImages(n) {
+            batchedForward(x, weight: weight, geometry: g, into: &out)
+            return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
+        }
         var columns = uninitializedFloats(g.isPointwise ? 0 : g.patchSize * g.outputPlane)
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
@@ -129,11 +142,43 @@ extension Tensor {
         return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
     }
 
+    /// Small output planes make one product per image inefficient: unfold every image into one
+    /// [C·k², N·plane] matrix and multiply once.
+    static func batchedForward(_ x: Tensor, weight: Tensor, geometry g: ConvolutionGeometry, into out: inout [Float]) {
+        let (n, outC, plane) = (x.shape[0], weight.shape[0], g.outputPlane)
+        var columns = uninitializedFloats(g.patchSize * n * plane)
+        var product = uninitializedFloats(outC * n * plane)
+        x.scalars.withUnsafeBufferPointer { input in
+            columns.withUnsafeMutableBufferPointer { col in
+                for b in 0..<n {
+                    g.unfold(input.baseAddress! + b * g.channels * g.height * g.width, into: col.baseAddress! + b * plane, rowStride: n * plane)
+                }
+            }
+        }
+        weight.scalars.withUnsafeBufferPointer { w in
+            columns.withUnsafeBufferPointer { col in
+                product.withUnsafeMutableBufferPointer { z in
+                    gemm(w.baseAddress!, col.baseAddress!, z.baseAddress!, m: outC, n: n * plane, k: g.patchSize)
+                }
+            }
+        }
+        // [outC, N·plane] → [N, outC, plane], added onto the bias already in `out`.
+        for c in 0..<outC {
+            for b in 0..<n {
+                let source = c * n * plane + b * plane, target = (b * outC + c) * plane
+                for i in 0..<plane { out[target + i] += product[source + i] }
+            }
+        }
+    }
+
     /// Gradients of conv2d with respect to its input and its weight, given the output gradient.
     static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
                                wantInput: Bool, wantWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
+        if g.batchesImages(n) {
+            return batchedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: wantInput, wantWeight: wantWeight)
+        }
         var dx = [Float](repeating: 0, count: wantInput ? x.count : 0)
         var dw = [Float](repeating: 0, count: wantWeight ? weight.count : 0)
         var columns = uninitializedFloats(g.patchSize * g.outputPlane)
@@ -176,6 +221,57 @@ extension Tensor {
             }
         }
         return (wantInput ? Tensor(shape: x.shape, scalars: dx) : nil, wantWeight ? Tensor(shape: weight.shape, scalars: dw) : nil)
+    }
+}
+
+extension Tensor {
+    static func batchedBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                wantInput: Bool, wantWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+        let (n, outC, plane) = (x.shape[0], weight.shape[0], g.outputPlane)
+        let imageSize = g.channels * g.height * g.width
+        // dY as one [outC, N·plane] matrix.
+        var upstream = uninitializedFloats(outC * n * plane)
+        for c in 0..<outC {
+            for b in 0..<n {
+                let source = (b * outC + c) * plane, target = c * n * plane + b * plane
+                for i in 0..<plane { upstream[target + i] = dy.scalars[source + i] }
+            }
+        }
+        var columns = uninitializedFloats(g.patchSize * n * plane)
+        var dw: Tensor? = nil, dx: Tensor? = nil
+        if wantWeight {
+            x.scalars.withUnsafeBufferPointer { input in
+                columns.withUnsafeMutableBufferPointer { col in
+                    for b in 0..<n { g.unfold(input.baseAddress! + b * imageSize, into: col.baseAddress! + b * plane, rowStride: n * plane) }
+                }
+            }
+            var gradient = uninitializedFloats(weight.count)
+            upstream.withUnsafeBufferPointer { gy in
+                columns.withUnsafeBufferPointer { col in
+                    gradient.withUnsafeMutableBufferPointer { gw in
+                        gemm(gy.baseAddress!, col.baseAddress!, gw.baseAddress!, m: outC, n: g.patchSize, k: n * plane, transposeB: true)
+                    }
+                }
+            }
+            dw = Tensor(shape: weight.shape, scalars: gradient)
+        }
+        if wantInput {
+            weight.scalars.withUnsafeBufferPointer { w in
+                upstream.withUnsafeBufferPointer { gy in
+                    columns.withUnsafeMutableBufferPointer { col in
+                        gemm(w.baseAddress!, gy.baseAddress!, col.baseAddress!, m: g.patchSize, n: n * plane, k: outC, transposeA: true)
+                    }
+                }
+            }
+            var gradient = [Float](repeating: 0, count: x.count)
+            columns.withUnsafeBufferPointer { col in
+                gradient.withUnsafeMutableBufferPointer { gx in
+                    for b in 0..<n { g.fold(col.baseAddress! + b * plane, into: gx.baseAddress! + b * imageSize, rowStride: n * plane) }
+                }
+            }
+            dx = Tensor(shape: x.shape, scalars: gradient)
+        }
+        return (dx, dw)
     }
 }
 
