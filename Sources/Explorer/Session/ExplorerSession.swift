@@ -1,0 +1,181 @@
+import FaceID
+import FileIO
+import Foundation
+import Imaging
+import Restoration
+import Tensors
+
+/// One step's numbers, kept for the sparklines and the snapshot.
+public struct StepSummary: Codable, Sendable {
+    public var step: Int, timestep: Int
+    public var identityLoss: Float?
+    public var gradientNorm: Float
+    /// IDS of ŷ_{0,t}: to the ground truth when known, else to g(x).
+    public var ids: Float
+    public var milliseconds: Double
+}
+
+/// The explorer's model: one sampler per row (one row, or off / uniform / masked in compare mode)
+/// on the same input, seed and noise, stepped in lock-step, with the knobs the screen exposes.
+/// Not thread-safe: the UI drives it from one worker queue.
+public final class ExplorerSession {
+    public final class Row {
+        public internal(set) var mode: GuidanceMode
+        public let sampler: RestorationSampler
+        public internal(set) var latest: SamplerState?
+        public internal(set) var history: [StepSummary] = []
+        init(mode: GuidanceMode, sampler: RestorationSampler) {
+            self.mode = mode
+            self.sampler = sampler
+        }
+    }
+
+    public let pipeline: RestorationPipeline
+    public let degraded: Tensor, conditioned: Tensor
+    public let truth: Tensor?
+    public private(set) var settings: SamplerSettings
+    public private(set) var compare = false
+    public private(set) var rows: [Row] = []
+    let reference: [Float]
+
+    public init(pipeline: RestorationPipeline, degraded: RGBImage, truth: RGBImage? = nil, settings: SamplerSettings) {
+        self.pipeline = pipeline
+        let r = pipeline.resolution
+        func fit(_ image: RGBImage) -> Tensor {
+            (image.width == r ? image : image.resized(to: r, filter: image.width > r ? .box : .bicubic).clamped()).tensor()
+        }
+        self.degraded = fit(degraded)
+        self.truth = truth.map(fit)
+        conditioned = pipeline.condition(self.degraded)
+        reference = pipeline.recognizer.descriptor(of: RGBImage(tensor: self.truth ?? conditioned))
+        self.settings = settings
+        rebuild()
+    }
+
+    /// The rows' guidance modes.
+    public var modes: [GuidanceMode] { rows.map(\.mode) }
+    public var isFinished: Bool { rows.allSatisfy(\.sampler.isFinished) }
+    public var proxyCoverage: Float { rows[0].sampler.proxyCoverage }
+    public var proxyMask: Tensor { rows[0].sampler.proxyMask }
+    public var learnedMask: Tensor? { rows[0].sampler.learnedMask }
+
+    private func rebuild() {
+        let modes: [GuidanceMode] = compare ? [.off, .uniform, .masked] : [settings.guidance]
+        rows = modes.map { mode in
+            var s = settings
+            s.guidance = mode
+            return Row(mode: mode, sampler: pipeline.makeSampler(degraded: degraded, conditioned: conditioned, settings: s))
+        }
+    }
+
+    /// Advances every row by up to `count` steps; returns how many steps were taken.
+    @discardableResult
+    public func step(_ count: Int = 1) -> Int {
+        var taken = 0
+        for _ in 0..<count {
+            guard !isFinished else { break }
+            for row in rows {
+                guard let state = row.sampler.next() else { continue }
+                row.latest = state
+                let descriptor = pipeline.recognizer.descriptor(of: RGBImage(tensor: state.predictedStart).clamped())
+                row.history.append(StepSummary(step: state.step, timestep: state.timestep, identityLoss: state.identityLoss,
+                                               gradientNorm: state.gradientNorm, ids: IdentityComparison(descriptor, reference).cosine,
+                                               milliseconds: state.modelMilliseconds + state.guidanceMilliseconds))
+            }
+            taken += 1
+        }
+        return taken
+    }
+
+    /// Runs every row to the end.
+    public func finish() { while step(10) > 0 {} }
+
+    // MARK: Knobs
+
+    /// Switches compare mode (off, uniform and masked in lock-step); restarts.
+    public func setCompare(_ on: Bool) {
+        compare = on
+        rebuild()
+    }
+
+    /// δ redraws M′ and M at once and applies from the next step.
+    public func setDelta(_ delta: Float) {
+        settings.delta = min(max(delta, 0), 1)
+        for row in rows { row.sampler.update(delta: settings.delta) }
+    }
+
+    /// s applies from the next step.
+    public func setScale(_ scale: Float) {
+        settings.scale = max(scale, 0)
+        for row in rows { row.sampler.update(scale: settings.scale) }
+    }
+
+    /// The guidance mode of a single-row session applies from the next step.
+    public func setMode(_ mode: GuidanceMode) {
+        settings.guidance = mode
+        guard !compare else { return }
+        rows[0].sampler.update(guidance: mode)
+        rows[0].mode = mode
+    }
+
+    /// T′, the sampler, the step count and the seed define the trajectory: changing one restarts.
+    public func restart(startStep: Int? = nil, kind: SamplerKind? = nil, steps: Int?? = nil, seed: UInt64? = nil) {
+        if let startStep { settings.startStep = min(max(startStep, 1), 1000) }
+        if let kind { settings.kind = kind }
+        if let steps { settings.steps = steps.map { min(max($0, 1), settings.startStep) } }
+        if let seed { settings.seed = seed }
+        rebuild()
+    }
+
+    // MARK: Snapshots
+
+    /// Every pane as PNG plus a JSON of the settings and each row's numbers, in `folder`.
+    public func snapshot(to folder: String) throws -> [String] {
+        try Folder.create(folder)
+        var written: [String] = []
+        func save(_ tensor: Tensor, _ name: String) throws {
+            let path = folder + "/" + name + ".png"
+            try ImageFile.write(RGBImage(tensor: tensor).clamped(), to: path)
+            written.append(path)
+        }
+        func saveMask(_ mask: Tensor, _ name: String) throws {
+            try save(Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }, name)
+        }
+        try save(degraded, "x")
+        try save(conditioned, "g_x")
+        try saveMask(proxyMask, "proxy_mask")
+        if let m = learnedMask { try saveMask(m, "mask") }
+        if let truth { try save(truth, "ground_truth") }
+        for row in rows {
+            if let state = row.latest {
+                try save(state.predictedStart, "\(row.mode.rawValue)_predicted_start")
+                try save(state.current, "\(row.mode.rawValue)_current")
+            }
+        }
+        struct Record: Encodable {
+            let settings: SamplerSettings
+            let compare: Bool
+            let proxyCoverage: Float
+            let rows: [String: [StepSummary]]
+        }
+        let record = Record(settings: settings, compare: compare, proxyCoverage: proxyCoverage,
+                            rows: Dictionary(uniqueKeysWithValues: rows.map { ($0.mode.rawValue, $0.history) }))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(record)), to: folder + "/snapshot.json")
+        written.append(folder + "/snapshot.json")
+        return written
+    }
+}
+
+/// A text sparkline of the last values, scaled between their minimum and maximum.
+public enum Sparkline {
+    public static func render(_ values: [Float], width: Int) -> String {
+        let bars = Array("▁▂▃▄▅▆▇█")
+        let recent = values.suffix(width)
+        guard let low = recent.min(), let high = recent.max() else { return "" }
+        return String(recent.map { v in
+            high > low ? bars[min(Int((v - low) / (high - low) * Float(bars.count - 1) + 0.5), bars.count - 1)] : bars[0]
+        })
+    }
+}
