@@ -32,7 +32,7 @@ let package = Package(
 
         // The thin executable: argument parsing and wiring only.
         .executableTarget(name: "dnr", dependencies: [
-            "Imaging", "Tensors", "FaceID", "Restoration", "Benchmarks", "FileIO", "CommandLineSupport",
+            "Imaging", "Tensors", "FaceID", "Restoration", "Explorer", "Benchmarks", "FileIO", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -21,4 +21,6 @@ static inline int dnr_addstr(const char *s) { return addstr(s); }
 static inline int dnr_mvaddstr(int y, int x, const char *s) { return mvaddstr(y, x, s); }
 static inline int dnr_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int dnr_key_resize(void) { return KEY_RESIZE; }
+static inline int dnr_attribute_bold(void) { return (int)A_BOLD; }
+static inline int dnr_attribute_reverse(void) { return (int)A_REVERSE; }
 #endif

@@ -1,0 +1,154 @@
+import Dispatch
+import Foundation
+import Imaging
+import Restoration
+import Tensors
+
+/// What the screen shows, published by the sampler's worker after every change (immutable, so
+/// the UI thread reads it without touching the session).
+struct ExplorerView {
+    struct Row {
+        var mode: GuidanceMode
+        var step = 0, stepCount = 0, timestep = 0
+        var predictedStart: RGBImage?, current: RGBImage?
+        var identityLoss: Float?, gradientNorm: Float = 0, ids: Float?
+        var idsHistory: [Float] = [], lossHistory: [Float] = []
+        var milliseconds = 0.0
+    }
+    var degraded: RGBImage, conditioned: RGBImage, proxyMask: RGBImage, mask: RGBImage?, truth: RGBImage?
+    var rows: [Row]
+    var settings: SamplerSettings
+    var coverage: Float
+    var compare: Bool
+    var finished: Bool
+    var message = ""
+}
+
+/// `dnr explore`: the key loop on the main thread, the sampler on a worker queue. The session is
+/// touched only on the worker; the UI reads the published view under the lock (hence unchecked).
+public final class ExplorerApp: @unchecked Sendable {
+    let session: ExplorerSession
+    let worker = DispatchQueue(label: "dnr.explorer.sampler")
+    let lock = NSLock()
+    var view: ExplorerView
+    var version = 0
+    var playing = false  // worker-side
+    let graphics: TerminalCapabilities.Graphics
+    let title: String
+    let snapshotFolder: String
+    var showHelp = false
+    var lastLayout = ""
+
+    public init(session: ExplorerSession, graphics: TerminalCapabilities.Graphics, title: String, snapshotFolder: String) {
+        self.session = session
+        self.graphics = graphics
+        self.title = title
+        self.snapshotFolder = snapshotFolder
+        view = Self.makeView(session)
+    }
+
+    static func makeView(_ s: ExplorerSession) -> ExplorerView {
+        func mask(_ m: Tensor) -> RGBImage { RGBImage(tensor: Tensor.concatenate([m, m, m], axis: 1).map { $0 * 2 - 1 }) }
+        let rows = s.rows.map { row -> ExplorerView.Row in
+            var r = ExplorerView.Row(mode: row.mode)
+            r.stepCount = row.sampler.plan.count
+            if let state = row.latest {
+                r.step = state.step
+                r.timestep = state.timestep
+                r.predictedStart = RGBImage(tensor: state.predictedStart).clamped()
+                r.current = RGBImage(tensor: state.current).clamped()
+                r.identityLoss = state.identityLoss
+                r.gradientNorm = state.gradientNorm
+                r.milliseconds = state.modelMilliseconds + state.guidanceMilliseconds
+            }
+            r.idsHistory = row.history.map(\.ids)
+            r.ids = r.idsHistory.last
+            r.lossHistory = row.history.compactMap(\.identityLoss)
+            return r
+        }
+        return ExplorerView(degraded: RGBImage(tensor: s.degraded).clamped(), conditioned: RGBImage(tensor: s.conditioned).clamped(),
+                            proxyMask: mask(s.proxyMask), mask: s.learnedMask.map(mask), truth: s.truth.map { RGBImage(tensor: $0).clamped() },
+                            rows: rows, settings: s.settings, coverage: s.proxyCoverage, compare: s.compare, finished: s.isFinished)
+    }
+
+    /// Runs `change` on the worker, then publishes the new view.
+    func send(_ change: @escaping @Sendable (ExplorerSession) -> Void) {
+        worker.async { [self] in
+            change(session)
+            publish()
+        }
+    }
+
+    func publish(message: String = "") {
+        var v = Self.makeView(session)
+        v.message = message
+        lock.lock()
+        view = v
+        version += 1
+        lock.unlock()
+    }
+
+    /// Steps while playing: one step per turn of the worker, so commands interleave with steps.
+    func pump() {
+        worker.async { [self] in
+            guard playing else { return }
+            if session.step(1) == 0 { playing = false }
+            publish()
+            pump()
+        }
+    }
+
+    public func run(screen: TerminalScreen) {
+        screen.start()
+        defer { screen.stop() }
+        var drawn = -1
+        while !screen.shouldQuit {
+            if let key = screen.key() {
+                if !handle(key) { break }
+                drawn = -1
+            }
+            lock.lock()
+            let (v, current) = (view, version)
+            lock.unlock()
+            if current != drawn {
+                draw(v, on: screen)
+                drawn = current
+            }
+        }
+        worker.sync { playing = false }
+    }
+
+    /// Handles one key; false to quit.
+    func handle(_ key: Int32) -> Bool {
+        guard let scalar = UnicodeScalar(UInt32(max(key, 0))) else { return true }
+        switch Character(scalar) {
+        case "q": return false
+        case "?": showHelp.toggle()
+        case " ": worker.async { [self] in playing.toggle(); pump() }
+        case "n": send { $0.step(1) }
+        case "N": send { $0.step(10) }
+        case "e": send { $0.finish() }
+        case "r": send { $0.restart() }
+        case "d": send { $0.setDelta($0.settings.delta - 0.05) }
+        case "D": send { $0.setDelta($0.settings.delta + 0.05) }
+        case "t": send { $0.restart(startStep: $0.settings.startStep - 50) }
+        case "T": send { $0.restart(startStep: $0.settings.startStep + 50) }
+        case "s": send { $0.setScale($0.settings.scale / 2) }
+        case "S": send { $0.setScale($0.settings.scale == 0 ? 1 : $0.settings.scale * 2) }
+        case "m": send { s in
+            let modes = GuidanceMode.allCases
+            s.setMode(modes[(modes.firstIndex(of: s.settings.guidance)! + 1) % modes.count])
+        }
+        case "c": send { $0.setCompare(!$0.compare) }
+        case "x": send { $0.restart(seed: $0.settings.seed + 1) }
+        case "p":
+            let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"
+            worker.async { [self] in
+                let written = (try? session.snapshot(to: folder))?.count ?? 0
+                publish(message: written > 0 ? "saved \(written) files to \(folder)" : "snapshot failed: cannot write \(folder)")
+            }
+        default: break
+        }
+        return true
+    }
+}

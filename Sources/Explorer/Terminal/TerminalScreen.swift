@@ -1,0 +1,110 @@
+import CNcursesw
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT/SIGTERM/SIGHUP; the key loop sees it within one poll and restores the terminal.
+nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
+
+/// The terminal as ncurses drives it, plus raw output for images (which ncurses cannot draw).
+/// `start` saves the terminal modes; `stop` (also run on quit, error and SIGINT/SIGTERM) restores them.
+public final class TerminalScreen {
+    public private(set) var rows = 0, columns = 0
+    private var started = false
+
+    public init() {}
+
+    public func start() {
+        setlocale(LC_ALL, "")
+        _ = initscr()
+        started = true
+        _ = cbreak()
+        _ = noecho()
+        _ = keypad(dnr_stdscr(), true)
+        _ = curs_set(0)
+        timeout(50)
+        if has_colors() { _ = start_color(); _ = use_default_colors() }
+        signal(SIGINT) { _ in terminationRequested = 1 }
+        signal(SIGTERM) { _ in terminationRequested = 1 }
+        signal(SIGHUP) { _ in terminationRequested = 1 }  // the terminal went away: do not spin on a dead tty
+        refreshSize()
+    }
+
+    public func stop() {
+        guard started else { return }
+        started = false
+        _ = curs_set(1)
+        _ = endwin()
+        writeRaw("\u{1B}[0m")
+    }
+
+    deinit { stop() }
+
+    public var shouldQuit: Bool { terminationRequested != 0 }
+
+    public func refreshSize() {
+        rows = Int(dnr_lines())
+        columns = Int(dnr_cols())
+    }
+
+    /// The next key, or nil after the poll interval.
+    public func key() -> Int32? {
+        let k = getch()
+        if k == dnr_key_resize() { refreshSize() }
+        return k == ERR ? nil : k
+    }
+
+    /// Blanks the screen for the next frame; `full` also makes the terminal repaint every cell.
+    public func clear(full: Bool = false) {
+        _ = erase()
+        if full { _ = clearok(dnr_stdscr(), true) }
+    }
+
+    /// Text at a cell, cut at the right edge; never on the last line (kept free for images' sake).
+    public func text(_ string: String, row: Int, column: Int, bold: Bool = false) {
+        guard row >= 0 && row < rows - 1 && column < columns else { return }
+        let room = columns - column
+        let cut = String(string.prefix(max(room, 0)))
+        if bold { _ = attron(dnr_attribute_bold()) }
+        _ = dnr_mvaddstr(Int32(row), Int32(column), cut)
+        if bold { _ = attroff(dnr_attribute_bold()) }
+    }
+
+    public func present() { _ = refresh() }
+
+    /// Raw bytes after ncurses has drawn: images, placed with the cursor saved and restored.
+    public func image(at row: Int, column: Int, lines: [String]) {
+        var out = "\u{1B}7"
+        for (i, line) in lines.enumerated() where row + i < rows - 1 {
+            out += "\u{1B}[\(row + i + 1);\(column + 1)H" + line
+        }
+        writeRaw(out + "\u{1B}8")
+    }
+
+    public func sixel(at row: Int, column: Int, bytes: [UInt8]) {
+        writeRaw("\u{1B}7\u{1B}[\(row + 1);\(column + 1)H")
+        bytes.withUnsafeBytes { writeAll($0) }
+        writeRaw("\u{1B}8")
+    }
+
+    func writeRaw(_ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes everything, waiting for the terminal when its buffer is full (EAGAIN) or a signal
+    /// interrupts (EINTR) — a large image must never be cut off mid-sequence.
+    func writeAll(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 { offset += n; continue }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) {
+                var descriptor = pollfd(fd: STDOUT_FILENO, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&descriptor, 1, 100)
+                continue
+            }
+            return
+        }
+    }
+}

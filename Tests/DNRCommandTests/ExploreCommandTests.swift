@@ -1,0 +1,136 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Drives the real `dnr explore` in a tmux pseudo-terminal and reads the screen.
+final class TmuxSession {
+    let name = "dnr-test-\(UUID().uuidString.prefix(8))"
+
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    init(command: String) throws {
+        // The tmux server this starts inherits the client's output: give it none, or reading the
+        // client's output would wait for the server to exit.
+        try tmux(["new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], capture: false)
+    }
+
+    deinit { try? tmux(["kill-session", "-t", name], capture: false) }
+
+    func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-t", name, "-p"]) }
+
+    /// Waits (up to `seconds`) until the screen contains `text`.
+    @discardableResult
+    func wait(for text: String, seconds: Double = 30) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if last.contains(text) { return last }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Issue.record("timed out waiting for \"\(text)\"; screen:\n\(last)")
+        return last
+    }
+
+    /// Runs tmux with posix_spawn and waitpid (Foundation's Process can miss the exit of a client
+    /// that finishes at once, as `new-session -d` does); the output is read when `capture` is set.
+    @discardableResult
+    func tmux(_ arguments: [String], capture: Bool = true) throws -> String {
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { return "" }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        if capture { posix_spawn_file_actions_adddup2(&actions, pipe[1], 1) } else { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        posix_spawn_file_actions_addclose(&actions, pipe[0])
+        let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        // A fresh signal state: the test runner's blocked or ignored signals must not reach the
+        // tmux server and, through it, the program under test.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t(), defaults = sigset_t()
+        sigemptyset(&empty)
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ)
+        close(pipe[1])
+        var output: [UInt8] = []
+        if status == 0 && capture {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(pipe[0], &buffer, buffer.count)
+                if n <= 0 { break }
+                output += buffer[0..<n]
+            }
+        }
+        close(pipe[0])
+        if status == 0 { var exit: Int32 = 0; waitpid(pid, &exit, 0) }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+@Suite(.serialized, .enabled(if: TmuxSession.available, "tmux is not installed")) struct ExploreCommandTests {
+    func start(snapshots: String) throws -> TmuxSession {
+        let weights = try tinyWeights()
+        let command = "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6 "
+            + "--delta 0.05 --snapshots \(snapshots); echo EXITED; stty -a; sleep 30"
+        return try TmuxSession(command: command)
+    }
+
+    @Test func panesKeysCompareHelpSnapshotAndQuit() throws {
+        let snapshots = try scratchFolder()
+        let session = try start(snapshots: snapshots)
+        let first = try session.wait(for: "step 0/6")
+        for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] {
+            #expect(first.contains(label), "missing \(label)")
+        }
+        try session.keys("n")
+        #expect(try session.wait(for: "step 1/6").contains("t=30"))
+        try session.keys("n")
+        #expect(try session.wait(for: "step 2/6").contains("t=24"))  // the respaced plan: 30, 24, 18, 13, 7, 1
+        try session.keys("D")
+        try session.wait(for: "δ=0.10")
+        try session.keys("S")
+        try session.wait(for: "s=2.0")
+        try session.keys("T")
+        #expect(try session.wait(for: "T′=80").contains("step 0/6"))  // T′ restarts the run
+        try session.keys("c")
+        let compare = try session.wait(for: "[uniform]")
+        #expect(compare.contains("[off]") && compare.contains("[masked]") && compare.contains("mode compare"))
+        try session.keys("?")
+        try session.wait(for: "Keys")
+        try session.keys("?")
+        try session.keys("p")
+        try session.wait(for: "saved ")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: snapshots)
+        #expect(folders.count == 1)
+        #expect(FileManager.default.fileExists(atPath: snapshots + "/" + folders[0] + "/snapshot.json"))
+        try session.keys("q")
+        let after = try session.wait(for: "EXITED")
+        #expect(after.contains(" icanon") && after.contains(" echo "), "terminal modes not restored:\n\(after)")
+    }
+
+    @Test func interruptRestoresTheTerminal() throws {
+        let session = try start(snapshots: try scratchFolder())
+        try session.wait(for: "step 0/6")
+        try session.keys("C-c")
+        let after = try session.wait(for: "EXITED")
+        #expect(after.contains(" icanon") && after.contains(" echo "))
+    }
+
+    @Test func withoutATerminalItPointsToRestore() throws {
+        let result = try runDNR(["explore"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("dnr restore"))
+    }
+}
