@@ -26,35 +26,32 @@ extension Variable {
         let s = shape
         let (planes, h, w) = (s[0] * s[1], s[2], s[3])
         let ty = LinearTaps(input: h, output: oh), tx = LinearTaps(input: w, output: ow)
-        let x = value.scalars
-        var out = uninitializedFloats(planes * oh * ow)
-        for p in 0..<planes {
-            let base = p * h * w
-            for oy in 0..<oh {
-                let (y0, y1, wy) = (ty.low[oy], ty.high[oy], ty.weightHigh[oy])
-                for ox in 0..<ow {
-                    let (x0, x1, wx) = (tx.low[ox], tx.high[ox], tx.weightHigh[ox])
-                    let top = x[base + y0 * w + x0] * (1 - wx) + x[base + y0 * w + x1] * wx
-                    let bottom = x[base + y1 * w + x0] * (1 - wx) + x[base + y1 * w + x1] * wx
-                    out[(p * oh + oy) * ow + ox] = top * (1 - wy) + bottom * wy
-                }
-            }
-        }
-        return record(Tensor(shape: [s[0], s[1], oh, ow], scalars: out), [self]) { g in
-            var dx = [Float](repeating: 0, count: planes * h * w)
+        /// Calls `body(output index, the four source indices, their weights)` for every output pixel.
+        func forEachPixel(_ body: (Int, (Int, Int, Int, Int), (Float, Float, Float, Float)) -> Void) {
             for p in 0..<planes {
                 let base = p * h * w
                 for oy in 0..<oh {
                     let (y0, y1, wy) = (ty.low[oy], ty.high[oy], ty.weightHigh[oy])
                     for ox in 0..<ow {
                         let (x0, x1, wx) = (tx.low[ox], tx.high[ox], tx.weightHigh[ox])
-                        let v = g.scalars[(p * oh + oy) * ow + ox]
-                        dx[base + y0 * w + x0] += v * (1 - wy) * (1 - wx)
-                        dx[base + y0 * w + x1] += v * (1 - wy) * wx
-                        dx[base + y1 * w + x0] += v * wy * (1 - wx)
-                        dx[base + y1 * w + x1] += v * wy * wx
+                        body((p * oh + oy) * ow + ox,
+                             (base + y0 * w + x0, base + y0 * w + x1, base + y1 * w + x0, base + y1 * w + x1),
+                             ((1 - wy) * (1 - wx), (1 - wy) * wx, wy * (1 - wx), wy * wx))
                     }
                 }
+            }
+        }
+        let x = value.scalars
+        var out = uninitializedFloats(planes * oh * ow)
+        forEachPixel { o, i, k in out[o] = x[i.0] * k.0 + x[i.1] * k.1 + x[i.2] * k.2 + x[i.3] * k.3 }
+        return record(Tensor(shape: [s[0], s[1], oh, ow], scalars: out), [self]) { g in
+            var dx = [Float](repeating: 0, count: planes * h * w)
+            forEachPixel { o, i, k in
+                let v = g.scalars[o]
+                dx[i.0] += v * k.0
+                dx[i.1] += v * k.1
+                dx[i.2] += v * k.2
+                dx[i.3] += v * k.3
             }
             return [Tensor(shape: s, scalars: dx)]
         }
