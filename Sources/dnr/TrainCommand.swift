@@ -23,13 +23,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The manifest split to train on.") var split = "train"
     @Option(help: "Total steps.") var steps = 10_000
     @Option(help: "Batch size.") var batch = 16
-    @Option(help: "Learning rate (default: 2e-4 ipc, 1e-4 diffusion, 1e-3 mask).") var lr: Float?
+    @Option(help: "Learning rate (default: 2e-4 ipc, 2e-4 diffusion, 1e-3 mask).") var lr: Float?
     @Option(help: "Seed of the data order, degradations and noise.") var seed: UInt64 = 0
     @Flag(help: "Continue from the checkpoint in the cache folder.") var resume = false
     @Option(help: "Cache folder for checkpoints, log and samples (default ~/.cache/dnr/train/NETWORK).") var cache: String?
     @Option(help: "Folder with the trained networks this one needs, and where it is exported (default Models).") var models = "Models"
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 50
     @Option(help: "Steps between sample grids.") var sampleEvery = 250
+    @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
+    @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
 
     func run() throws {
         EngineRuntime.prepare()
@@ -40,8 +42,12 @@ struct TrainCommand: ParsableCommand {
             task = ConditionerTask(ConditionerTrainer(network: IdentityPreservingConditioner(.standard, seed: seed), recognizer: recognizer,
                                                       learningRate: lr ?? 2e-4))
         case .diffusion:
-            task = DiffusionTask(DiffusionTrainer(network: ConditionalUNet(.restorationDefault, seed: seed),
-                                                  conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 1e-4))
+            guard let configuration = UNetConfiguration.named[unet] else {
+                throw ValidationError("unknown --unet \(unet); choose one of \(UNetConfiguration.named.keys.sorted().joined(separator: ", "))")
+            }
+            task = DiffusionTask(DiffusionTrainer(network: ConditionalUNet(configuration, seed: seed),
+                                                  conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
+                                                  focusLimit: focus > 0 ? focus : nil))
         case .mask:
             task = MaskTask(MaskTrainer(network: MaskBranch(.standard, seed: seed), unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3))

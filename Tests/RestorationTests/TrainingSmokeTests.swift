@@ -47,6 +47,21 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         #expect(after < 0.8 * before, "diffusion loss \(before) → \(after)")
     }
 
+    @Test func focusedTimestepsFavourTheRestorationRange() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let trainer = DiffusionTrainer(network: ConditionalUNet(tinyUNet, seed: 2), conditioner: ipc, focusLimit: 400)
+        var g = SeededGenerator(seed: 9)
+        let focused = (0..<20_000).map { _ in trainer.drawTimestep(&g) }
+        #expect(focused.allSatisfy { (1...1000).contains($0) })
+        // Half from 1…400, half from 1…1000: P(t ≤ 400) = 0.5 + 0.5 · 0.4 = 0.7 (binomial sd 0.0032).
+        let share = Double(focused.filter { $0 <= 400 }.count) / 20_000
+        #expect(abs(share - 0.7) < 0.015, "share ≤ 400: \(share)")
+        trainer.focusLimit = nil
+        let uniform = (0..<20_000).map { _ in trainer.drawTimestep(&g) }
+        #expect(abs(Double(uniform.filter { $0 <= 400 }.count) / 20_000 - 0.4) < 0.015)
+        #expect(uniform.max() == 1000 && uniform.min() == 1)
+    }
+
     @Test func maskLossFalls() {
         let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
         let trainer = MaskTrainer(network: MaskBranch(.standard, seed: 3), unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,

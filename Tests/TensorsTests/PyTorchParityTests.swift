@@ -92,6 +92,16 @@ struct SmallParityNetwork {
         // shadow = 1 − 0.9¹⁰
         #expect(abs(ema.shadow[0].scalars[0] - (1 - powf(0.9, 10))) < 1e-6)
     }
+
+    @Test func emaWarmupFollowsTheShortHorizonFirst() {
+        let p = Variable(Tensor(zeros: [1]), requiresGradient: true)
+        let ema = ExponentialMovingAverage(parameters: [p], decay: 0.999, warmup: true)
+        p.assign(Tensor(repeating: 1, shape: [1]))
+        // Decays 1/10, 2/11, 3/12: shadow = 1 − (1/10)(2/11)(3/12).
+        for _ in 0..<3 { ema.update(from: [p]) }
+        #expect(abs(ema.shadow[0].scalars[0] - (1 - 0.1 * 2 / 11 * 0.25)) < 1e-6)
+        #expect(ema.updates == 3 && abs(ema.currentDecay - 4 / 13) < 1e-7)
+    }
 }
 
 @Suite struct SafetensorsTests {

@@ -40,4 +40,14 @@ public struct UNetConfiguration: Codable, Equatable, Sendable {
     public static let restorationDefault = UNetConfiguration(
         inputChannels: 9, outputChannels: 3, resolution: 64, widths: [32, 64, 128, 192], blocksPerLevel: 2,
         attentionLevels: [2, 3], timeFeatures: 64, timeEmbedding: 256, groups: 8)
+
+    /// A lighter denoiser for this 2-core machine: one block per level, widths 32/64/96/128, attention
+    /// at 16×16, 8×8 and in the middle; about 0.95 GMAC per forward, so training and sampling run
+    /// about twice as fast as `restorationDefault`.
+    public static let restorationLight = UNetConfiguration(
+        inputChannels: 9, outputChannels: 3, resolution: 64, widths: [32, 64, 96, 128], blocksPerLevel: 1,
+        attentionLevels: [2, 3], timeFeatures: 64, timeEmbedding: 256, groups: 8)
+
+    /// The named sizes `dnr train diffusion --unet` offers.
+    public static let named: [String: UNetConfiguration] = ["default": .restorationDefault, "light": .restorationLight]
 }

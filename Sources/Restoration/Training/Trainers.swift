@@ -63,14 +63,26 @@ public final class DiffusionTrainer {
     public let average: ExponentialMovingAverage
     public let conditioner: IdentityPreservingConditioner
     public let schedule: NoiseSchedule
+    /// Restoration starts from T′ and only visits t ≤ T′, so this share of the timesteps is drawn
+    /// from 1…focusLimit and the rest from 1…T (which Net1, starting from pure noise, needs).
+    public var focusLimit: Int?
+    public var focusShare = 0.5
 
     public init(network: ConditionalUNet, conditioner: IdentityPreservingConditioner, learningRate: Float = 1e-4,
-                emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule()) {
+                emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule(), focusLimit: Int? = nil) {
         self.network = network
         self.conditioner = conditioner
         self.schedule = schedule
+        self.focusLimit = focusLimit
         optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
-        average = ExponentialMovingAverage(parameters: network.parameters, decay: emaDecay)
+        average = ExponentialMovingAverage(parameters: network.parameters, decay: emaDecay, warmup: true)
+    }
+
+    /// One training timestep in 1…T, from two draws of `generator` whatever the outcome.
+    public func drawTimestep(_ generator: inout SeededGenerator) -> Int {
+        let choice = Double(generator.next() >> 11) / Double(1 << 53), value = generator.next()
+        let limit = focusLimit.map { choice < focusShare ? min($0, schedule.steps) : schedule.steps } ?? schedule.steps
+        return 1 + Int(value % UInt64(limit))
     }
 
     /// The noise-prediction loss at the given timesteps and noise (fixed draws make it comparable).
@@ -80,7 +92,7 @@ public final class DiffusionTrainer {
 
     @discardableResult
     public func step(_ batch: TrainingBatch, generator: inout SeededGenerator, clipNorm: Float = 1) -> Float {
-        let timesteps = (0..<batch.size).map { _ in 1 + Int(generator.next() % UInt64(schedule.steps)) }
+        let timesteps = (0..<batch.size).map { _ in drawTimestep(&generator) }
         let noise = Tensor(randomNormal: batch.clean.shape, generator: &generator)
         network.zeroGradients()
         let l = loss(batch, timesteps: timesteps, noise: noise)

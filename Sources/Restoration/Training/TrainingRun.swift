@@ -61,7 +61,8 @@ public final class TrainingRun {
         let v = try zip(names, shapes).map { try archive.tensor("adam.v." + $0.0, shape: $0.1) }
         task.optimizer.restore(step: Int(archive.metadata["adam_step"] ?? "0") ?? 0, firstMoments: m, secondMoments: v)
         if let average = task.average {
-            average.restore(shadow: try zip(names, shapes).map { try archive.tensor("ema." + $0.0, shape: $0.1) })
+            average.restore(shadow: try zip(names, shapes).map { try archive.tensor("ema." + $0.0, shape: $0.1) },
+                            updates: Int(archive.metadata["ema_updates"] ?? archive.metadata["step"] ?? "0") ?? 0)
         }
         step = Int(archive.metadata["step"] ?? "0") ?? 0
         elapsed = Double(archive.metadata["elapsed"] ?? "0") ?? 0
@@ -82,6 +83,7 @@ public final class TrainingRun {
         try Safetensors.write(tensors, metadata: [
             "kind": task.kind, "config": task.configurationJSON, "step": String(step), "adam_step": String(task.optimizer.step),
             "elapsed": String(elapsed), "best_loss": String(bestLoss), "rng": "\(s.0),\(s.1),\(s.2),\(s.3)",
+            "ema_updates": String(task.average?.updates ?? 0),
         ], to: checkpointPath)
     }
 

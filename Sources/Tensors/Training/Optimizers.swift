@@ -80,16 +80,24 @@ public func clipGradientNorm(_ parameters: [Variable], maxNorm: Float) -> Float 
 /// An exponential moving average of parameters: shadow ← decay·shadow + (1 − decay)·value.
 public final class ExponentialMovingAverage {
     public let decay: Float
+    /// With warm-up the decay of update n is min(decay, (1 + n) / (10 + n)), so that a short run's
+    /// average is not dominated by the random initial weights.
+    public let warmup: Bool
     public private(set) var shadow: [Tensor]
+    public private(set) var updates = 0
 
-    public init(parameters: [Variable], decay: Float = 0.999) {
+    public init(parameters: [Variable], decay: Float = 0.999, warmup: Bool = false) {
         self.decay = decay
+        self.warmup = warmup
         shadow = parameters.map(\.value)
     }
 
+    /// The decay the next update uses.
+    public var currentDecay: Float { warmup ? min(decay, Float(1 + updates) / Float(10 + updates)) : decay }
+
     public func update(from parameters: [Variable]) {
         precondition(parameters.count == shadow.count, "EMA tracks \(shadow.count) parameters, got \(parameters.count)")
-        let d = decay
+        let d = currentDecay
         for (i, p) in parameters.enumerated() {
             p.value.scalars.withUnsafeBufferPointer { x in
                 shadow[i].scalars.withUnsafeMutableBufferPointer { s in
@@ -97,6 +105,7 @@ public final class ExponentialMovingAverage {
                 }
             }
         }
+        updates += 1
     }
 
     /// Writes the averaged values into `parameters` (for evaluation or export).
@@ -104,9 +113,10 @@ public final class ExponentialMovingAverage {
         for (p, s) in zip(parameters, shadow) { p.assign(s) }
     }
 
-    public func restore(shadow: [Tensor]) {
+    public func restore(shadow: [Tensor], updates: Int) {
         precondition(shadow.map(\.shape) == self.shadow.map(\.shape), "EMA state does not match the parameters")
         self.shadow = shadow
+        self.updates = updates
     }
 }
 
