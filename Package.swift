@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "CSixel", "CNcursesw"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "COpenBLAS"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "COpenBLAS", "CNcursesw"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.
@@ -42,6 +42,6 @@ let package = Package(
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging"]),
-        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "dnr"]),
+        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "Benchmarks", "dnr"]),
     ]
 )

@@ -8,6 +8,8 @@
 #define _XOPEN_SOURCE_EXTENDED 1
 #endif
 #include <locale.h>
+#include <sys/ioctl.h>
+#include <pty.h>
 #include <ncursesw/curses.h>
 
 // C globals are mutable shared state, which Swift 6 rejects; these accessors read them.
@@ -23,4 +25,16 @@ static inline int dnr_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int dnr_key_resize(void) { return KEY_RESIZE; }
 static inline int dnr_attribute_bold(void) { return (int)A_BOLD; }
 static inline int dnr_attribute_reverse(void) { return (int)A_REVERSE; }
+// The window size in cells and pixels (TIOCGWINSZ; ioctl is variadic, so Swift cannot call it); 0 on success.
+static inline int dnr_window_size(int fd, int *columns, int *rows, int *width, int *height) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return -1;
+    *columns = size.ws_col; *rows = size.ws_row; *width = size.ws_xpixel; *height = size.ws_ypixel;
+    return 0;
+}
+// A new pseudo-terminal pair with the given size (for terminal tests and benchmarks); 0 on success.
+static inline int dnr_open_pseudo_terminal(int *master, int *slave, int columns, int rows, int width, int height) {
+    struct winsize size = { .ws_row = rows, .ws_col = columns, .ws_xpixel = width, .ws_ypixel = height };
+    return openpty(master, slave, 0, 0, &size);
+}
 #endif

@@ -12,6 +12,11 @@ public enum ModelLocator {
         return nil
     }
 
+    /// A folder shipped beside `Models/` (Samples, Themes): the first candidate root that has it.
+    public static func projectFolder(_ name: String) -> String? {
+        candidateFolders().map { String($0.dropLast("Models".count)) + name }.first { pathKind($0) == .folder }
+    }
+
     public static func candidateFolders() -> [String] {
         var folders: [String] = []
         if let env = getenv("DNR_MODELS") { folders.append(String(cString: env)) }

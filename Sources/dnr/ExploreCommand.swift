@@ -14,46 +14,66 @@ struct ExploreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explore",
         abstract: "Watch restoration happen: an interactive terminal window into guided reverse diffusion.",
-        discussion: "With no image, opens the shipped synthetic sample with its ground truth. Press ? inside for the keys.")
+        discussion: """
+        With no image, opens the shipped samples: the two synthetic astronauts with their ground truth, then the real \
+        low-quality faces. [ and ] switch between samples; press ? inside for every key. Images are drawn as sixel \
+        graphics when the terminal answers that it can (xterm -ti vt340, mlterm, foot, WezTerm, …), else as coloured \
+        half-blocks, else as ASCII.
+        """)
 
     enum GraphicsChoice: String, ExpressibleByArgument { case auto, sixel, blocks, ascii }
 
-    @Argument(help: "A degraded face (default: Samples/synthetic/astronaut_lq64.png).") var image: String?
-    @Option(help: "The ground truth of IMAGE, when known.") var gt: String?
+    @Argument(help: "Degraded faces, or folders of them (default: the shipped samples).") var images: [String] = []
+    @Option(help: "Ground truth: a file (for one image) or a folder holding files of the same names.") var gt: String?
+    @Option(help: "Colour theme: a name in Themes/ (dark, light, high-contrast) or a .theme file.") var theme = "dark"
     @Option(help: "auto, sixel, blocks or ascii.") var graphics: GraphicsChoice = .auto
     @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
-    @Option(name: .customLong("tprime"), help: "T′.") var startStep = 400
-    @Option(help: "Steps K (respaced DDPM); default every step.") var steps: Int?
-    @Option(help: "Guidance strength s.") var scale: Float = 1
-    @Option(help: "δ of M′.") var delta: Float = 0.3
-    @Option(help: "Seed.") var seed: UInt64 = 0
+    @OptionGroup var sampling: SamplerOptions
+    @OptionGroup var alignment: AlignmentOption
     @Option(help: "Where snapshots go.") var snapshots = "dnr-snapshots"
 
     func run() throws {
+        let colours = try Theme.load(theme, folders: [ModelLocator.projectFolder("Themes") ?? "Themes"])
+        let samples = try chosenSamples()
         guard isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 else {
             throw ValidationError("dnr explore needs an interactive terminal; to restore files without one, use dnr restore")
         }
         EngineRuntime.prepare()
         let pipeline = try RestorationPipeline.load(from: weights)
-        let samples = ModelLocator.candidateFolders().map { String($0.dropLast("Models".count)) + "Samples" }.first { pathKind($0) == .folder } ?? "Samples"
-        let input = image ?? samples + "/synthetic/astronaut_lq64.png"
-        let truthPath = gt ?? (image == nil ? samples + "/astronaut_chip128.png" : nil)
-        var settings = SamplerSettings()
-        settings.startStep = startStep
-        settings.steps = steps
-        settings.scale = scale
-        settings.delta = delta
-        settings.seed = seed
-        let session = ExplorerSession(pipeline: pipeline, degraded: try ImageFile.read(input),
-                                      truth: try truthPath.map { try ImageFile.read($0) }, settings: settings)
-        let mode: TerminalCapabilities.Graphics
+        var display = ExplorerDisplay(graphics: .ascii, theme: colours)
+        let capabilities = TerminalQuery.capabilities()
+        display.cellWidth = capabilities.cellWidth ?? 10
+        display.cellHeight = capabilities.cellHeight ?? 20
         switch graphics {
-        case .auto: mode = TerminalQuery.capabilities().bestGraphics(colors: 256)
-        case .sixel: mode = .sixel
-        case .blocks: mode = .blocks
-        case .ascii: mode = .ascii
+        case .auto: display.graphics = capabilities.bestGraphics(colors: 256)
+        case .sixel: display.graphics = .sixel
+        case .blocks: display.graphics = .blocks
+        case .ascii: display.graphics = .ascii
         }
-        let app = ExplorerApp(session: session, graphics: mode, title: input, snapshotFolder: snapshots)
+        let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
+                                  snapshotFolder: snapshots)
         app.run(screen: TerminalScreen())
+    }
+
+    func chosenSamples() throws -> [ExplorerSample] {
+        if images.isEmpty {
+            guard let folder = ModelLocator.projectFolder("Samples") else {
+                throw ValidationError("no images given and no shipped Samples/ folder found; pass a degraded face")
+            }
+            let truth = folder + "/astronaut_chip128.png"
+            let synthetic = ["astronaut_lq64.png", "astronaut_lq64_x4.png"].map { ExplorerSample(path: folder + "/synthetic/" + $0, truthPath: truth) }
+            let real = try ExplorerSample.collect([folder + "/real-lq-ffhq512"], truthFolder: nil, alignment: .ffhq512)
+            return synthetic + real
+        }
+        if let gt, pathKind(gt) == .file {
+            guard images.count == 1, pathKind(images[0]) == .file else {
+                throw ValidationError("--gt names one file, so give one image; for several, pass a folder of ground truths")
+            }
+            return [ExplorerSample(path: images[0], truthPath: gt, alignment: alignment.align)]
+        }
+        if let gt, pathKind(gt) != .folder { throw ImageError.notFound(path: gt) }
+        let samples = try ExplorerSample.collect(images, truthFolder: gt, alignment: alignment.align)
+        if samples.isEmpty { throw ValidationError("no .png or .jpg images in \(images.joined(separator: ", "))") }
+        return samples
     }
 }

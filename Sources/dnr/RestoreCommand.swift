@@ -6,8 +6,6 @@ import Imaging
 import Restoration
 import Tensors
 
-extension GuidanceMode: ExpressibleByArgument {}
-
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
@@ -19,30 +17,15 @@ struct RestoreCommand: ParsableCommand {
         timings and identity scores.
         """)
 
-    enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
-
     @Argument(help: "Face images, or one folder of them.") var inputs: [String]
     @Option(name: .shortAndLong, help: "Output image (one input) or folder.") var output: String
     @Option(help: "Folder with ipc/unet/mask .safetensors (default: the project's Models/).") var weights: String?
-    @Option(name: .customLong("tprime"), help: "T′, the step the reverse process starts from.") var startStep = 400
-    @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
-    @Option(help: "Number of steps K (respaced DDPM or DDIM); default every step from T′.") var steps: Int?
-    @Option(help: "DDIM's η.") var eta = 0.0
-    @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
-    @Option(help: "Guidance strength s.") var scale: Float = 1
-    @Option(help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.3
-    @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
-    @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
+    @OptionGroup var sampling: SamplerOptions
     @OptionGroup var alignment: AlignmentOption
     @Option(name: .customLong("save-steps"), help: "Also save ŷ0 every N steps.") var saveSteps: Int?
     @Flag(name: .customLong("save-masks"), help: "Also save M′ and M as PNG.") var saveMasks = false
 
     func validate() throws {
-        if !(1...1000).contains(startStep) { throw ValidationError("--tprime must be between 1 and 1000") }
-        if let steps, !(1...startStep).contains(steps) { throw ValidationError("--steps must be between 1 and T′ (\(startStep))") }
-        if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }
-        if !(delta.isFinite && delta >= 0 && delta <= 1) { throw ValidationError("--delta must be in [0, 1]") }
-        if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
         if let saveSteps, saveSteps < 1 { throw ValidationError("--save-steps must be ≥ 1") }
     }
 
@@ -65,14 +48,7 @@ struct RestoreCommand: ParsableCommand {
         job.alignment = alignment.align
         job.saveEvery = saveSteps
         job.saveMasks = saveMasks
-        job.settings.startStep = startStep
-        job.settings.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
-        job.settings.steps = steps
-        job.settings.guidance = guidance
-        job.settings.scale = scale
-        job.settings.delta = delta
-        job.settings.exactGradient = exactGradient
-        job.settings.seed = seed
+        job.settings = sampling.settings
 
         let stepsPerImage = job.settings.plan(scheduleSteps: 1000).count
         let progress = ProgressBar(total: files.count * stepsPerImage, label: "restore")

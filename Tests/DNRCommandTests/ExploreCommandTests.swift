@@ -128,6 +128,32 @@ final class TmuxSession {
         #expect(after.contains(" icanon") && after.contains(" echo "))
     }
 
+    @Test func samplesSwitchWithTheBrackets() throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii --theme light "
+                                      + "--tprime 30 --steps 6; sleep 30")
+        let first = try session.wait(for: "astronaut_lq64.png  (1/9)")
+        #expect(first.contains("ground truth"))
+        try session.keys("]")
+        try session.wait(for: "astronaut_lq64_x4.png  (2/9)")
+        try session.keys("]")
+        let real = try session.wait(for: "(3/9)")
+        #expect(real.contains("real-lq-ffhq512/") && !real.contains("ground truth"))  // real faces have none
+        try session.keys("[", "[", "[")
+        try session.wait(for: "(9/9)")
+        try session.keys("q")
+    }
+
+    @Test func aBadThemeIsAClearError() throws {
+        let folder = try scratchFolder()
+        try "title = red\nlabel = purple\n".write(toFile: folder + "/bad.theme", atomically: true, encoding: .utf8)
+        let result = try runDNR(["explore", "--theme", folder + "/bad.theme"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("bad.theme:2: unknown colour \"purple\""), "\(result.standardError)")
+        let missing = try runDNR(["explore", "--theme", "nonesuch"])
+        #expect(missing.standardError.contains("no theme \"nonesuch\""))
+    }
+
     @Test func withoutATerminalItPointsToRestore() throws {
         let result = try runDNR(["explore"])
         #expect(result.status != 0)

@@ -74,6 +74,28 @@ func tinyPipeline() throws -> RestorationPipeline {
         #expect((json["rows"] as! [String: Any]).count == 3)
     }
 
+    @Test func contactSheetShowsTheRunAtEvenlySpacedSteps() throws {
+        let s = try session(compare: true)
+        s.step(5)
+        // Three lines of x, g(x), 8 frames (5 taken, 3 blank) and the truth: 11 tiles of 32 with 2-pixel gaps.
+        let sheet = s.contactSheet(frames: 8)
+        #expect(sheet.width == 11 * 32 + 12 * 2 && sheet.height == 3 * 32 + 4 * 2)
+        func tile(_ row: Int, _ column: Int) -> RGBImage {
+            sheet.cropped(x: 2 + column * 34, y: 2 + row * 34, width: 32, height: 32)
+        }
+        #expect(tile(0, 0).tensor().maxAbsDifference(RGBImage(tensor: s.degraded).clamped().tensor()) < 1e-6)
+        #expect(tile(2, 2).tensor().maxAbsDifference(RGBImage(tensor: s.rows[2].frames[0]).clamped().tensor()) < 1e-6)
+        #expect(tile(1, 6).tensor().maxAbsDifference(RGBImage(tensor: s.rows[1].latest!.predictedStart).clamped().tensor()) < 1e-6)
+        #expect(tile(0, 9).tensor().scalars.allSatisfy { $0 == 1 })  // no sixth step yet: a white tile
+        // With more steps than frames the picks spread out and end at the latest: 5 steps, 2 frames → steps 3 and 5.
+        let full = try session()
+        full.finish()
+        let two = full.contactSheet(frames: 2)
+        #expect(two.width == 5 * 32 + 6 * 2)
+        #expect(two.cropped(x: 2 + 2 * 34, y: 2, width: 32, height: 32).tensor().maxAbsDifference(RGBImage(tensor: full.rows[0].frames[2]).clamped().tensor()) < 1e-6)
+        #expect(two.cropped(x: 2 + 3 * 34, y: 2, width: 32, height: 32).tensor().maxAbsDifference(RGBImage(tensor: full.rows[0].frames[4]).clamped().tensor()) < 1e-6)
+    }
+
     @Test func sparklineScalesToTheRange() {
         #expect(Sparkline.render([0, 1, 2, 3, 4, 5, 6, 7], width: 8) == "▁▂▃▄▅▆▇█")
         #expect(Sparkline.render([5, 5], width: 4) == "▁▁")

@@ -68,3 +68,58 @@ import Testing
         #expect(text.contains("\"1;1;12;12"))  // raster attributes: 12×12 pixels
     }
 }
+
+@Suite struct ThemeTests {
+    @Test func shippedThemesSetEveryElement() throws {
+        for name in ["dark", "light", "high-contrast"] {
+            let theme = try Theme.load(name, folders: [packageRoot + "/Themes"])
+            #expect(theme.name == name)
+            #expect(Set(theme.styles.keys) == Set(Theme.Element.allCases), "\(name) leaves some elements out")
+        }
+        let dark = try Theme.load("dark", folders: [packageRoot + "/Themes"])
+        #expect(dark.style(.footer) == Theme.Style(foreground: .index(0), background: .index(250)))
+        #expect(dark.style(.title) == Theme.Style(foreground: .index(15), bold: true))
+    }
+
+    @Test func theFormatReadsColoursCommentsAndDefaults() throws {
+        let theme = try Theme.parse("""
+            # a comment
+            name = mine
+            title = default on bright-blue bold   # trailing comment
+
+            numbers = 208
+            """, path: "mine.theme")
+        #expect(theme.name == "mine")
+        #expect(theme.style(.title) == Theme.Style(foreground: .terminalDefault, background: .index(12), bold: true))
+        #expect(theme.style(.numbers) == Theme.Style(foreground: .index(208)))
+        #expect(theme.style(.footer) == Theme.Style())  // left out: the terminal's colours
+    }
+
+    @Test func mistakesNameTheLine() {
+        let cases: [(String, Int, String)] = [
+            ("title = red\nlabel = purple", 2, "unknown colour \"purple\""),
+            ("\n\nbanner = red", 3, "unknown element \"banner\""),
+            ("title red", 1, "expected \"element = colour"),
+            ("title = red\ntitle = blue", 2, "set twice"),
+            ("title = red on", 1, "expected \"colour [on colour] [bold]\""),
+            ("label = 256", 1, "unknown colour \"256\""),
+            ("label =", 1, "has no colour"),
+        ]
+        for (text, line, message) in cases {
+            do {
+                _ = try Theme.parse(text, path: "bad.theme")
+                Issue.record("accepted \(text)")
+            } catch let error as ThemeError {
+                guard case .invalid(let path, let l, let m) = error else { Issue.record("\(error)"); continue }
+                #expect(path == "bad.theme" && l == line && m.contains(message), "\(error)")
+                #expect(error.description.hasPrefix("bad.theme:\(line): "))
+            } catch { Issue.record("\(error)") }
+        }
+    }
+
+    @Test func aMissingThemeSaysWhereItLooked() {
+        #expect(throws: ThemeError.notFound(name: "nope", searched: ["/x/nope.theme"])) {
+            try Theme.load("nope", folders: ["/x"])
+        }
+    }
+}

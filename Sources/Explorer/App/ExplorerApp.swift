@@ -22,29 +22,62 @@ struct ExplorerView {
     var compare: Bool
     var finished: Bool
     var message = ""
+    var title = ""
 }
 
 /// `dnr explore`: the key loop on the main thread, the sampler on a worker queue. The session is
 /// touched only on the worker; the UI reads the published view under the lock (hence unchecked).
 public final class ExplorerApp: @unchecked Sendable {
-    let session: ExplorerSession
+    var session: ExplorerSession  // worker-side
+    let pipeline: RestorationPipeline
+    let samples: [ExplorerSample]
+    var sampleIndex = 0  // worker-side
     let worker = DispatchQueue(label: "dnr.explorer.sampler")
     let lock = NSLock()
     var view: ExplorerView
     var version = 0
     var playing = false  // worker-side
-    let graphics: TerminalCapabilities.Graphics
-    let title: String
+    let display: ExplorerDisplay
+    var title: String  // worker-side
     let snapshotFolder: String
     var showHelp = false
     var lastLayout = ""
 
-    public init(session: ExplorerSession, graphics: TerminalCapabilities.Graphics, title: String, snapshotFolder: String) {
-        self.session = session
-        self.graphics = graphics
-        self.title = title
+    /// Opens the first of `samples` (at least one) with `settings`.
+    public init(pipeline: RestorationPipeline, samples: [ExplorerSample], settings: SamplerSettings, display: ExplorerDisplay,
+                snapshotFolder: String) throws {
+        precondition(!samples.isEmpty, "the explorer needs a sample")
+        self.pipeline = pipeline
+        self.samples = samples
+        self.display = display
         self.snapshotFolder = snapshotFolder
+        let (degraded, truth) = try samples[0].load()
+        session = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: settings)
+        title = Self.title(samples, 0)
         view = Self.makeView(session)
+        view.title = title
+    }
+
+    static func title(_ samples: [ExplorerSample], _ index: Int) -> String {
+        samples[index].path + (samples.count > 1 ? "  (\(index + 1)/\(samples.count))" : "")
+    }
+
+    /// Opens the sample `offset` places away (wrapping), keeping the settings and compare mode; a
+    /// file that cannot be read leaves the current one open and says why.
+    func switchSample(by offset: Int) {
+        guard samples.count > 1 else { return publish(message: "one sample only: give dnr explore several images or a folder") }
+        let index = ((sampleIndex + offset) % samples.count + samples.count) % samples.count
+        do {
+            let (degraded, truth) = try samples[index].load()
+            let next = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: session.settings)
+            if session.compare { next.setCompare(true) }
+            session = next
+            sampleIndex = index
+            title = Self.title(samples, index)
+            publish()
+        } catch {
+            publish(message: "cannot open \(samples[index].path): \(error)")
+        }
     }
 
     static func makeView(_ s: ExplorerSession) -> ExplorerView {
@@ -79,9 +112,15 @@ public final class ExplorerApp: @unchecked Sendable {
         }
     }
 
+    /// Runs `work` on the worker (which may replace the session; it publishes itself).
+    func sendToApp(_ work: @escaping @Sendable (ExplorerApp) -> Void) {
+        worker.async { [self] in work(self) }
+    }
+
     func publish(message: String = "") {
         var v = Self.makeView(session)
         v.message = message
+        v.title = title
         lock.lock()
         view = v
         version += 1
@@ -100,6 +139,7 @@ public final class ExplorerApp: @unchecked Sendable {
 
     public func run(screen: TerminalScreen) {
         screen.start()
+        screen.apply(display.theme)
         defer { screen.stop() }
         var drawn = -1
         while !screen.shouldQuit {
@@ -107,7 +147,7 @@ public final class ExplorerApp: @unchecked Sendable {
                 if !handle(key) { break }
                 drawn = -1
             }
-            lock.lock()
+                lock.lock()
             let (v, current) = (view, version)
             lock.unlock()
             if current != drawn {
@@ -141,11 +181,13 @@ public final class ExplorerApp: @unchecked Sendable {
         }
         case "c": send { $0.setCompare(!$0.compare) }
         case "x": send { $0.restart(seed: $0.settings.seed + 1) }
+        case "]": sendToApp { $0.switchSample(by: 1) }
+        case "[": sendToApp { $0.switchSample(by: -1) }
         case "p":
             let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"
             worker.async { [self] in
                 let written = (try? session.snapshot(to: folder))?.count ?? 0
-                publish(message: written > 0 ? "saved \(written) files to \(folder)" : "snapshot failed: cannot write \(folder)")
+                publish(message: written > 0 ? "saved \(written) files (panes, contact sheet, numbers) to \(folder)" : "snapshot failed: cannot write \(folder)")
             }
         default: break
         }

@@ -2,7 +2,7 @@ import Imaging
 import Restoration
 
 extension ExplorerApp {
-    static let keys = "space play/pause  n step  N ten  e end  r restart  d/D δ  t/T T′  s/S scale  m mode  c compare  x seed  p snapshot  ? help  q quit"
+    static let keys = "space play  n step  N ten  e end  r restart  d/D δ  t/T T′  s/S scale  m mode  c compare  x seed  [/] sample  p snapshot  ? help  q quit"
 
     func draw(_ v: ExplorerView, on screen: TerminalScreen) {
         screen.refreshSize()
@@ -11,16 +11,16 @@ extension ExplorerApp {
         screen.clear(full: layout != lastLayout)
         lastLayout = layout
         guard screen.columns >= 80 && screen.rows >= 24 else {
-            screen.text("dnr explore needs at least 80×24; this window is \(screen.columns)×\(screen.rows).", row: 0, column: 0, bold: true)
+            screen.text("dnr explore needs at least 80×24; this window is \(screen.columns)×\(screen.rows).", row: 0, column: 0, style: .notice)
             screen.present()
             return
         }
         let s = v.settings
         let first = v.rows[0]
-        screen.text("dnr explore — \(title)", row: 0, column: 0, bold: true)
+        screen.text("dnr explore — \(v.title)", row: 0, column: 0, style: .title)
         screen.text("step \(first.step)/\(first.stepCount)  t=\(first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
                     + "mode \(v.compare ? "compare" : s.guidance.rawValue)  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
-                    + (v.finished ? "  [finished]" : ""), row: 1, column: 0)
+                    + (v.finished ? "  [finished]" : ""), row: 1, column: 0, style: .status)
 
         // Top row: x, g(x), M′, M, ground truth.
         var top: [(String, RGBImage)] = [("x", v.degraded), ("g(x)", v.conditioned), ("M′", v.proxyMask)]
@@ -34,36 +34,36 @@ extension ExplorerApp {
         var row = 3
         var images: [(Int, Int, RGBImage)] = []
         for (i, (label, image)) in top.enumerated() {
-            screen.text(label, row: row, column: i * (paneColumns + 1))
+            screen.text(label, row: row, column: i * (paneColumns + 1), style: .label)
             images.append((row + 1, i * (paneColumns + 1), image))
         }
         row += imageRows + 2
         for r in v.rows where row + imageRows + 2 < screen.rows - 2 {
-            screen.text("[\(r.mode.rawValue)] ŷ0,t", row: row, column: 0)
-            screen.text("y_t", row: row, column: paneColumns + 1)
+            screen.text("[\(r.mode.rawValue)] ŷ0,t", row: row, column: 0, style: .label)
+            screen.text("y_t", row: row, column: paneColumns + 1, style: .label)
             if let p = r.predictedStart { images.append((row + 1, 0, p)) }
             if let c = r.current { images.append((row + 1, paneColumns + 1, c)) }
             let numbers = 2 * (paneColumns + 1) + 1
-            screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers)
-            screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers)
-            screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step", row: row + 3, column: numbers)
-            screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers)
-            screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers)
+            screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers, style: .numbers)
+            screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers, style: .numbers)
+            screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step", row: row + 3, column: numbers, style: .numbers)
+            screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers, style: .sparkline)
+            screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers, style: .sparkline)
             row += imageRows + 2
         }
-        if !v.message.isEmpty { screen.text(v.message, row: screen.rows - 3, column: 0) }
-        screen.text(Self.keys, row: screen.rows - 2, column: 0)
+        if !v.message.isEmpty { screen.text(v.message, row: screen.rows - 3, column: 0, style: .message) }
+        screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
         if showHelp { drawHelp(on: screen) }
         screen.present()
         if !showHelp { for (r, c, image) in images { drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen) } }
     }
 
     func drawImage(_ image: RGBImage, row: Int, column: Int, columns: Int, rows: Int, on screen: TerminalScreen) {
-        switch graphics {
+        switch display.graphics {
         case .blocks: screen.image(at: row, column: column, lines: TextImageRenderer.halfBlocks(image, columns: columns, rows: rows, trueColor: true))
         case .ascii: screen.image(at: row, column: column, lines: TextImageRenderer.ascii(image, columns: columns, rows: rows))
         case .sixel:
-            let fit = CellFit(squareIn: columns, rows, cellWidth: 10, cellHeight: 20)
+            let fit = CellFit(squareIn: columns, rows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
             if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped()) {
                 screen.sixel(at: row, column: column, bytes: bytes)
             }
@@ -80,9 +80,13 @@ extension ExplorerApp {
             "s / S  guidance strength ÷2 / ×2 (from the next step)",
             "m      mode off → uniform → masked (from the next step)",
             "c      compare: off, uniform and masked in lock-step on the same noise",
-            "p      snapshot: every pane as PNG + a JSON of settings and numbers",
+            "[ / ]  previous / next sample (settings kept)",
+            "p      snapshot: every pane and a contact sheet as PNG, settings and numbers as JSON",
             "?      this help                 q  quit",
         ]
-        for (i, line) in lines.enumerated() { screen.text("  " + line, row: 4 + i, column: 4, bold: i == 0) }
+        let width = lines.map(\.count).max()! + 4
+        for (i, line) in lines.enumerated() {
+            screen.text(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0), row: 4 + i, column: 4, style: .help)
+        }
     }
 }

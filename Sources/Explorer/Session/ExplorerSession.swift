@@ -24,6 +24,8 @@ public final class ExplorerSession {
         public let sampler: RestorationSampler
         public internal(set) var latest: SamplerState?
         public internal(set) var history: [StepSummary] = []
+        /// ŷ_{0,t} after every step, for the contact sheet.
+        public internal(set) var frames: [Tensor] = []
         init(mode: GuidanceMode, sampler: RestorationSampler) {
             self.mode = mode
             self.sampler = sampler
@@ -77,6 +79,7 @@ public final class ExplorerSession {
             for row in rows {
                 guard let state = row.sampler.next() else { continue }
                 row.latest = state
+                row.frames.append(state.predictedStart)
                 let descriptor = pipeline.recognizer.descriptor(of: RGBImage(tensor: state.predictedStart).clamped())
                 row.history.append(StepSummary(step: state.step, timestep: state.timestep, identityLoss: state.identityLoss,
                                                gradientNorm: state.gradientNorm, ids: IdentityComparison(descriptor, reference).cosine,
@@ -129,6 +132,23 @@ public final class ExplorerSession {
 
     // MARK: Snapshots
 
+    /// The run at a glance: one line per row — x, g(x), ŷ_{0,t} at `frames` evenly spaced steps
+    /// (the last is the latest), then the ground truth when known.
+    public func contactSheet(frames count: Int = 8) -> RGBImage {
+        func image(_ t: Tensor) -> RGBImage { RGBImage(tensor: t).clamped() }
+        let blank = RGBImage(width: degraded.shape[3], height: degraded.shape[2], fill: (1, 1, 1))
+        let lines = rows.map { row -> [RGBImage] in
+            var line = [image(degraded), image(conditioned)]
+            let n = row.frames.count
+            let picks = n == 0 ? [] : (0..<min(count, n)).map { i in count >= n ? i : (n - 1) * (i + 1) / count }
+            line += picks.map { image(row.frames[$0]) }
+            line += Array(repeating: blank, count: count - picks.count)
+            if let truth { line.append(image(truth)) }
+            return line
+        }
+        return RGBImage.grid(lines)
+    }
+
     /// Every pane as PNG plus a JSON of the settings and each row's numbers, in `folder`.
     public func snapshot(to folder: String) throws -> [String] {
         try Folder.create(folder)
@@ -141,6 +161,9 @@ public final class ExplorerSession {
         func saveMask(_ mask: Tensor, _ name: String) throws {
             try save(Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }, name)
         }
+        let sheet = folder + "/contact_sheet.png"
+        try ImageFile.write(contactSheet(), to: sheet)
+        written.append(sheet)
         try save(degraded, "x")
         try save(conditioned, "g_x")
         try saveMask(proxyMask, "proxy_mask")

@@ -1,9 +1,11 @@
+import CNcursesw
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Asks the terminal what it can do (before ncurses starts): DA1 for sixel, `CSI 16 t` for the cell
-/// size, each with a short timeout so a silent terminal costs a fraction of a second.
+/// Asks the terminal what it can do (before ncurses starts): DA1 for sixel, and the cell size in
+/// pixels from the window size (TIOCGWINSZ) or else `CSI 16 t`; each query has a short timeout so a
+/// silent terminal costs a fraction of a second.
 public enum TerminalQuery {
     public static func capabilities(timeoutMilliseconds: Int32 = 250) -> TerminalCapabilities {
         var caps = TerminalCapabilities()
@@ -18,12 +20,23 @@ public enum TerminalQuery {
         if let reply = ask("\u{1B}[c", until: UInt8(ascii: "c"), timeout: timeoutMilliseconds) {
             caps.deviceAttributes = TerminalCapabilities.parseDeviceAttributes(reply) ?? []
         }
-        if let reply = ask("\u{1B}[16t", until: UInt8(ascii: "t"), timeout: timeoutMilliseconds),
+        if let cell = windowCellSize() {
+            caps.cellWidth = cell.width
+            caps.cellHeight = cell.height
+        } else if let reply = ask("\u{1B}[16t", until: UInt8(ascii: "t"), timeout: timeoutMilliseconds),
            let cell = TerminalCapabilities.parseCellSize(reply) {
             caps.cellWidth = cell.width
             caps.cellHeight = cell.height
         }
         return caps
+    }
+
+    /// Pixels per cell from the kernel's window size, when the terminal fills in the pixel fields.
+    static func windowCellSize() -> (width: Int, height: Int)? {
+        var columns: Int32 = 0, rows: Int32 = 0, width: Int32 = 0, height: Int32 = 0
+        guard dnr_window_size(STDOUT_FILENO, &columns, &rows, &width, &height) == 0,
+              columns > 0, rows > 0, width >= columns, height >= rows else { return nil }
+        return (Int(width / columns), Int(height / rows))
     }
 
     static func ask(_ query: String, until final: UInt8, timeout: Int32) -> [UInt8]? {

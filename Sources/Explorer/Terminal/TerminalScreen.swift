@@ -11,6 +11,8 @@ nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 public final class TerminalScreen {
     public private(set) var rows = 0, columns = 0
     private var started = false
+    private var theme = Theme.plain
+    private var colorPairs: [Theme.Element: Int32] = [:]
 
     public init() {}
 
@@ -24,6 +26,7 @@ public final class TerminalScreen {
         _ = curs_set(0)
         timeout(50)
         if has_colors() { _ = start_color(); _ = use_default_colors() }
+        apply(theme)
         signal(SIGINT) { _ in terminationRequested = 1 }
         signal(SIGTERM) { _ in terminationRequested = 1 }
         signal(SIGHUP) { _ in terminationRequested = 1 }  // the terminal went away: do not spin on a dead tty
@@ -60,14 +63,36 @@ public final class TerminalScreen {
         if full { _ = clearok(dnr_stdscr(), true) }
     }
 
-    /// Text at a cell, cut at the right edge; never on the last line (kept free for images' sake).
-    public func text(_ string: String, row: Int, column: Int, bold: Bool = false) {
+    /// Uses `theme`'s colours from now on (one colour pair per element; colours the terminal lacks
+    /// fall back to its defaults, bold still applies).
+    public func apply(_ theme: Theme) {
+        self.theme = theme
+        colorPairs = [:]
+        guard started, has_colors() else { return }
+        let available = Int32(dnr_colors())
+        func value(_ color: Theme.Color) -> Int32 { color.cursesValue < available ? color.cursesValue : -1 }
+        for (i, element) in Theme.Element.allCases.enumerated() where Int32(i + 1) < dnr_color_pairs() {
+            let style = theme.style(element)
+            guard style.foreground != .terminalDefault || style.background != .terminalDefault else { continue }
+            _ = init_pair(Int16(i + 1), Int16(value(style.foreground)), Int16(value(style.background)))
+            colorPairs[element] = Int32(i + 1)
+        }
+    }
+
+    /// Text at a cell in the theme's style for `element`, cut at the right edge; never on the last
+    /// line (kept free for images' sake).
+    public func text(_ string: String, row: Int, column: Int, style element: Theme.Element? = nil) {
         guard row >= 0 && row < rows - 1 && column < columns else { return }
         let room = columns - column
         let cut = String(string.prefix(max(room, 0)))
-        if bold { _ = attron(dnr_attribute_bold()) }
+        var attributes: Int32 = 0
+        if let element {
+            if theme.style(element).bold { attributes |= Int32(dnr_attribute_bold()) }
+            if let pair = colorPairs[element] { attributes |= Int32(dnr_color_pair(pair)) }
+        }
+        if attributes != 0 { _ = attron(attributes) }
         _ = dnr_mvaddstr(Int32(row), Int32(column), cut)
-        if bold { _ = attroff(dnr_attribute_bold()) }
+        if attributes != 0 { _ = attroff(attributes) }
     }
 
     public func present() { _ = refresh() }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Restoration
+
+extension GuidanceMode: ExpressibleByArgument {}
+
+/// The sampler's flags, shared by `dnr restore` and `dnr explore`.
+struct SamplerOptions: ParsableArguments {
+    enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
+
+    @Option(name: .customLong("tprime"), help: "T′, the step the reverse process starts from.") var startStep = 400
+    @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
+    @Option(help: "Number of steps K (respaced DDPM or DDIM); default every step from T′.") var steps: Int?
+    @Option(help: "DDIM's η.") var eta = 0.0
+    @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
+    @Option(help: "Guidance strength s.") var scale: Float = 1
+    @Option(help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.3
+    @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
+    @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
+
+    func validate() throws {
+        if !(1...1000).contains(startStep) { throw ValidationError("--tprime must be between 1 and 1000") }
+        if let steps, !(1...startStep).contains(steps) { throw ValidationError("--steps must be between 1 and T′ (\(startStep))") }
+        if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }
+        if !(delta.isFinite && delta >= 0 && delta <= 1) { throw ValidationError("--delta must be in [0, 1]") }
+        if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
+    }
+
+    var settings: SamplerSettings {
+        var s = SamplerSettings()
+        s.startStep = startStep
+        s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
+        s.steps = steps
+        s.guidance = guidance
+        s.scale = scale
+        s.delta = delta
+        s.exactGradient = exactGradient
+        s.seed = seed
+        return s
+    }
+}
