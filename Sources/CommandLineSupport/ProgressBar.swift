@@ -8,7 +8,9 @@ public final class ProgressBar {
     private let total: Int
     private let label: String
     private let interactive: Bool
-    private let start: Double
+    private var start: Double
+    /// Items done before this run (a resumed job): shown, but not counted in the rate.
+    private var resumed = 0
     private var lastDraw = 0.0
     private var lastDecile = -1
     public private(set) var completed = 0
@@ -18,6 +20,13 @@ public final class ProgressBar {
         self.label = label
         self.interactive = interactive
         self.start = monotonicSeconds()
+    }
+
+    /// Marks `count` items as done before this run started (a resumed job), without drawing.
+    public func resume(at count: Int) {
+        completed = min(count, total)
+        resumed = completed
+        start = monotonicSeconds()
     }
 
     /// Marks `count` more items done, with an optional note (for example the latest loss).
@@ -44,7 +53,7 @@ public final class ProgressBar {
         let width = 24
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let rate = elapsed > 0 ? Double(completed) / elapsed : 0
+        let rate = elapsed > 0 ? Double(completed - resumed) / elapsed : 0
         let remaining = rate > 0 ? Double(total - completed) / rate : 0
         var text = "\(label) \(bar) \(completed)/\(total)  \(formatRate(rate))  ETA \(formatDuration(remaining))"
         if !note.isEmpty { text += "  " + note }

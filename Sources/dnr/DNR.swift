@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensors
 
 @main
 struct DNR: ParsableCommand {
@@ -7,4 +8,9 @@ struct DNR: ParsableCommand {
         abstract: "Diffuse and Restore: region-adaptive diffusion for identity-preserving blind face restoration.",
         subcommands: [ExploreCommand.self, DegradeCommand.self, EmbedCommand.self, IdentityCommand.self, VerifyCommand.self, RestoreCommand.self, TrainCommand.self, EvalCommand.self, BenchCommand.self]
     )
+
+    static func main() {
+        EngineRuntime.applyLibraryEnvironment()
+        main(nil)
+    }
 }

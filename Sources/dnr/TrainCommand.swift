@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
         }
         print("training \(network.rawValue): \(task.module.parameterCount) parameters, \(trainingData.files.count) images, batch \(batch), \(steps) steps; cache \(options.cacheFolder)")
         let progress = ProgressBar(total: steps, label: network.rawValue)
-        progress.advance(by: run.step)
+        progress.resume(at: run.step)
         try run.run { _, losses, _ in
             progress.advance(note: losses.map { "\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: " "))
         }
