@@ -1,12 +1,13 @@
 import ArgumentParser
 import Benchmarks
+import FileIO
 import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self]
+        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self]
     )
 
     struct EngineBench: ParsableCommand {
@@ -38,6 +39,17 @@ struct BenchCommand: ParsableCommand {
             }
             if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
             if let d = report.outputDifference { print(String(format: "max |ours − PyTorch| on the batch-1 output: %.2e", d)) }
+        }
+    }
+
+    struct ExplorerBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "explorer",
+            abstract: "Sixel cost per frame, and key-to-redraw latency of dnr explore on a pseudo-terminal while it steps.")
+        @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
+        func run() throws {
+            guard let samples = ModelLocator.projectFolder("Samples") else { throw ValidationError("the shipped Samples/ folder is not found") }
+            try ExplorerBenchmark.run(executable: "/proc/self/exe", weights: weights, samples: samples) { print($0) }
         }
     }
 

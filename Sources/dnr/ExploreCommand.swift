@@ -52,6 +52,7 @@ struct ExploreCommand: ParsableCommand {
         }
         let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
                                   snapshotFolder: snapshots)
+        app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]
         app.run(screen: TerminalScreen())
     }
 

@@ -41,10 +41,17 @@ import Testing
         #expect(!output.contains(bytes: "▀"), "half-blocks drawn on a sixel terminal")
         // Every image is placed with the cursor saved before and restored after.
         #expect(output.occurrences(of: "\u{1B}7") >= 5 && output.occurrences(of: "\u{1B}8") >= 5)
-        // One step adds ŷ0,t and y_t: the next frame repaints seven images. (ncurses sends only the
-        // changed cells of the text, so the frame is recognised by its images.)
+        // One step adds ŷ0,t and y_t; the panes that did not change are not sent again.
         terminal.forgetOutput()
         terminal.send("n")
+        #expect(terminal.read(seconds: 20) { $0.occurrences(of: Self.sixelEnd) >= 2 })
+        terminal.read(seconds: 1) { _ in false }
+        #expect(terminal.output.occurrences(of: Self.sixelEnd) == 2)
+        // Closing the help overlay repaints the whole screen: all seven images again.
+        terminal.send("?")
+        terminal.read(seconds: 1) { _ in false }
+        terminal.forgetOutput()
+        terminal.send("?")
         #expect(terminal.read(seconds: 20) { $0.occurrences(of: Self.sixelEnd) >= 7 })
         terminal.send("q")
         #expect(terminal.waitForExit(seconds: 20) == 0)

@@ -1,4 +1,5 @@
 import Dispatch
+import FileIO
 import Foundation
 import Imaging
 import Restoration
@@ -23,6 +24,8 @@ struct ExplorerView {
     var finished: Bool
     var message = ""
     var title = ""
+    /// The last key whose effect this view shows.
+    var answeredKey = 0
 }
 
 /// `dnr explore`: the key loop on the main thread, the sampler on a worker queue. The session is
@@ -42,6 +45,12 @@ public final class ExplorerApp: @unchecked Sendable {
     let snapshotFolder: String
     var showHelp = false
     var lastLayout = ""
+    var sentImages: [String: UInt64] = [:]  // UI-side: pane place → fingerprint of the image last sent there
+    var keyCount = 0  // UI-side: keys handled so far
+    var answeredKey = 0  // worker-side: the last key whose change is published
+    /// Key-to-redraw latencies (key, milliseconds), kept when `latencyLog` is set and written on quit.
+    public var latencyLog: String?
+    var latencies: [(Character, Double)] = []
 
     /// Opens the first of `samples` (at least one) with `settings`.
     public init(pipeline: RestorationPipeline, samples: [ExplorerSample], settings: SamplerSettings, display: ExplorerDisplay,
@@ -63,9 +72,9 @@ public final class ExplorerApp: @unchecked Sendable {
     }
 
     /// Opens the sample `offset` places away (wrapping), keeping the settings and compare mode; a
-    /// file that cannot be read leaves the current one open and says why.
-    func switchSample(by offset: Int) {
-        guard samples.count > 1 else { return publish(message: "one sample only: give dnr explore several images or a folder") }
+    /// file that cannot be read leaves the current one open. Returns the message to show.
+    func switchSample(by offset: Int) -> String {
+        guard samples.count > 1 else { return "one sample only: give dnr explore several images or a folder" }
         let index = ((sampleIndex + offset) % samples.count + samples.count) % samples.count
         do {
             let (degraded, truth) = try samples[index].load()
@@ -74,9 +83,9 @@ public final class ExplorerApp: @unchecked Sendable {
             session = next
             sampleIndex = index
             title = Self.title(samples, index)
-            publish()
+            return ""
         } catch {
-            publish(message: "cannot open \(samples[index].path): \(error)")
+            return "cannot open \(samples[index].path): \(error)"
         }
     }
 
@@ -104,23 +113,27 @@ public final class ExplorerApp: @unchecked Sendable {
                             rows: rows, settings: s.settings, coverage: s.proxyCoverage, compare: s.compare, finished: s.isFinished)
     }
 
-    /// Runs `change` on the worker, then publishes the new view.
+    /// Runs `change` on the worker (after a step in flight), then publishes the new view.
     func send(_ change: @escaping @Sendable (ExplorerSession) -> Void) {
-        worker.async { [self] in
-            change(session)
-            publish()
-        }
+        sendToApp { app in change(app.session); return "" }
     }
 
-    /// Runs `work` on the worker (which may replace the session; it publishes itself).
-    func sendToApp(_ work: @escaping @Sendable (ExplorerApp) -> Void) {
-        worker.async { [self] in work(self) }
+    /// Runs `work` on the worker (it may replace the session), then publishes the new view, with the
+    /// message `work` returns, as the answer to the key being handled.
+    func sendToApp(_ work: @escaping @Sendable (ExplorerApp) -> String) {
+        let key = keyCount
+        worker.async { [self] in
+            let message = work(self)
+            answeredKey = key
+            publish(message: message)
+        }
     }
 
     func publish(message: String = "") {
         var v = Self.makeView(session)
         v.message = message
         v.title = title
+        v.answeredKey = answeredKey
         lock.lock()
         view = v
         version += 1
@@ -142,20 +155,39 @@ public final class ExplorerApp: @unchecked Sendable {
         screen.apply(display.theme)
         defer { screen.stop() }
         var drawn = -1
+        var waiting: [(key: Int, character: Character, since: Double)] = []
+        var answeredOnScreen = 0  // keys the UI answers itself (help) are answered by the next frame
         while !screen.shouldQuit {
             if let key = screen.key() {
+                keyCount += 1
+                let character = UnicodeScalar(UInt32(max(key, 0))).map(Character.init) ?? "?"
+                if latencyLog != nil { waiting.append((keyCount, character, Self.now())) }
                 if !handle(key) { break }
+                if character == "?" { answeredOnScreen = keyCount }
                 drawn = -1
             }
-                lock.lock()
+            lock.lock()
             let (v, current) = (view, version)
             lock.unlock()
             if current != drawn {
                 draw(v, on: screen)
                 drawn = current
+                let answered = max(v.answeredKey, answeredOnScreen), now = Self.now()
+                for w in waiting where w.key <= answered { latencies.append((w.character, (now - w.since) * 1000)) }
+                waiting.removeAll { $0.key <= answered }
             }
         }
         worker.sync { playing = false }
+        if let latencyLog {
+            let text = latencies.map { "\($0.0) \(String(format: "%.2f", $0.1))\n" }.joined()
+            try? AtomicFile.write(Array(text.utf8), to: latencyLog)
+        }
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Handles one key; false to quit.
@@ -164,7 +196,7 @@ public final class ExplorerApp: @unchecked Sendable {
         switch Character(scalar) {
         case "q": return false
         case "?": showHelp.toggle()
-        case " ": worker.async { [self] in playing.toggle(); pump() }
+        case " ": sendToApp { app in app.playing.toggle(); app.pump(); return "" }
         case "n": send { $0.step(1) }
         case "N": send { $0.step(10) }
         case "e": send { $0.finish() }
@@ -185,9 +217,9 @@ public final class ExplorerApp: @unchecked Sendable {
         case "[": sendToApp { $0.switchSample(by: -1) }
         case "p":
             let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"
-            worker.async { [self] in
-                let written = (try? session.snapshot(to: folder))?.count ?? 0
-                publish(message: written > 0 ? "saved \(written) files (panes, contact sheet, numbers) to \(folder)" : "snapshot failed: cannot write \(folder)")
+            sendToApp { app in
+                let written = (try? app.session.snapshot(to: folder))?.count ?? 0
+                return written > 0 ? "saved \(written) files (panes, contact sheet, numbers) to \(folder)" : "snapshot failed: cannot write \(folder)"
             }
         default: break
         }

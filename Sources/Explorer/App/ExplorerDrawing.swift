@@ -6,9 +6,13 @@ extension ExplorerApp {
 
     func draw(_ v: ExplorerView, on screen: TerminalScreen) {
         screen.refreshSize()
-        // ncurses does not know about the raw image cells: after a layout change it must repaint all.
-        let layout = "\(v.compare) \(showHelp) \(screen.rows)x\(screen.columns)"
-        screen.clear(full: layout != lastLayout)
+        // ncurses does not know about the raw image cells: after a layout change it must repaint all,
+        // and every image is sent again. Otherwise the cells under an image stay as they are (ncurses
+        // sees them blank in both frames), so only images that changed are sent.
+        let layout = "\(v.compare) \(showHelp) \(screen.rows)x\(screen.columns) \(v.title) \(v.mask != nil) \(v.truth != nil)"
+        let full = layout != lastLayout
+        screen.clear(full: full)
+        if full { sentImages = [:] }
         lastLayout = layout
         guard screen.columns >= 80 && screen.rows >= 24 else {
             screen.text("dnr explore needs at least 80×24; this window is \(screen.columns)×\(screen.rows).", row: 0, column: 0, style: .notice)
@@ -55,7 +59,14 @@ extension ExplorerApp {
         screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
         if showHelp { drawHelp(on: screen) }
         screen.present()
-        if !showHelp { for (r, c, image) in images { drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen) } }
+        if !showHelp {
+            for (r, c, image) in images {
+                let place = "\(r),\(c),\(paneColumns)x\(imageRows)", fingerprint = image.fingerprint
+                guard sentImages[place] != fingerprint else { continue }
+                drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen)
+                sentImages[place] = fingerprint
+            }
+        }
     }
 
     func drawImage(_ image: RGBImage, row: Int, column: Int, columns: Int, rows: Int, on screen: TerminalScreen) {
@@ -88,5 +99,15 @@ extension ExplorerApp {
         for (i, line) in lines.enumerated() {
             screen.text(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0), row: 4 + i, column: 4, style: .help)
         }
+    }
+}
+
+extension RGBImage {
+    /// A hash of the pixels (FNV-1a over their bit patterns), to tell whether a pane changed.
+    var fingerprint: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        hash = (hash ^ UInt64(width)) &* 0x100_0000_01b3
+        for value in samples { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+        return hash
     }
 }

@@ -1,0 +1,64 @@
+import Explorer
+import FileIO
+import Foundation
+import Imaging
+
+/// The explorer's costs: encoding and writing every pane as sixel per frame, and key-to-redraw
+/// latency while the sampler is stepping (measured by the explorer itself on a pseudo-terminal).
+public enum ExplorerBenchmark {
+    /// Encodes one frame's panes (`panes` images of `side`² pixels, from a 64×64 face) as sixel.
+    public static func sixelFrame(face: RGBImage, panes: Int, side: Int, runs: Int) throws -> (seconds: TimingResult, bytes: Int) {
+        var bytes = 0
+        var failure: Error?
+        let timing = measure(warmup: 1, runs: runs) {
+            bytes = 0
+            for _ in 0..<panes {
+                do { bytes += try SixelEncoder.encode(face.resized(width: side, height: side, filter: .bicubic).clamped()).count } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return (timing, bytes)
+    }
+
+    public static func run(executable: String, weights: String?, samples: String, log: (String) -> Void) throws {
+        let face = try ImageFile.read(samples + "/synthetic/astronaut_lq64.png")
+        // The layouts of a 160×50 terminal with 10×20-pixel cells: one row (7 panes of 12 cell rows,
+        // 240 px) and compare mode (11 panes of 9 cell rows, 180 px).
+        for (label, panes, side) in [("one row", 7, 240), ("compare", 11, 180)] {
+            let (t, bytes) = try sixelFrame(face: face, panes: panes, side: side, runs: 10)
+            log(String(format: "sixel frame, %@ (%d panes of %d×%d px): %.1f ms to resize and encode, %d KiB to write",
+                       label, panes, side, side, t.median * 1000, bytes / 1024))
+        }
+
+        let trace = NSTemporaryDirectory() + "dnr-latency-\(getpid()).txt"
+        defer { unlink(trace) }
+        var arguments = ["explore", "--graphics", "sixel", "--steps", "100", samples + "/synthetic/astronaut_lq64.png",
+                         "--gt", samples + "/astronaut_chip128.png"]
+        if let weights { arguments += ["--weights", weights] }
+        let terminal = try PseudoTerminal(executable: executable, arguments: arguments, environment: ["DNR_EXPLORER_LATENCY_LOG": trace],
+                                          cellWidth: 10, cellHeight: 20)
+        guard terminal.read(seconds: 120, until: { $0.contains(bytes: "step 0/") }) else {
+            throw PseudoTerminal.Failure.system("the explorer did not start: \(String(decoding: terminal.output.suffix(500), as: UTF8.self))")
+        }
+        terminal.send(" ")  // play: the worker is busy with steps from here on
+        terminal.read(seconds: 2) { _ in false }
+        for key in ["D", "d", "?", "?", "s", "S", "D", "d", "?", "?", "D", "d"] {
+            terminal.send(key)
+            terminal.read(seconds: 0.7) { _ in false }
+        }
+        terminal.send("q")
+        guard terminal.waitForExit(seconds: 60) == 0 else { throw PseudoTerminal.Failure.system("the explorer did not quit cleanly") }
+        let lines = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n") ?? []
+        var byKind: [String: [Double]] = [:]
+        for line in lines {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let ms = Double(parts[1]) else { continue }
+            let kind = parts[0] == "?" ? "help overlay (drawn by the UI thread)" : parts[0] == " " ? "play" : "knob change (applied by the sampler's worker)"
+            byKind[kind, default: []].append(ms)
+        }
+        for (kind, values) in byKind.sorted(by: { $0.key < $1.key }) {
+            let sorted = values.sorted()
+            log(String(format: "key-to-redraw while stepping, %@: median %.0f ms, max %.0f ms (%d keys)", kind, sorted[sorted.count / 2], sorted.last!, sorted.count))
+        }
+    }
+}
