@@ -33,7 +33,7 @@ extension ExplorerApp {
         // Square panes (a cell is two half-block pixels tall) sized so that the top row and every
         // sampler row fit between the header and the footer.
         let available = screen.rows - 6
-        let imageRows = max(min((screen.columns - 2) / max(top.count, 4) / 2, 12, available / (1 + v.rows.count) - 2), 3)
+        let imageRows = max(min((screen.columns - 2) / max(top.count, 4) / 2, 16, available / (1 + v.rows.count) - 2), 3)
         let paneColumns = 2 * imageRows
         var row = 3
         var images: [(Int, Int, RGBImage)] = []
@@ -44,7 +44,7 @@ extension ExplorerApp {
         row += imageRows + 2
         for r in v.rows where row + imageRows + 2 < screen.rows - 2 {
             screen.text("[\(r.mode.rawValue)] ŷ0,t", row: row, column: 0, style: .label)
-            screen.text("y_t", row: row, column: paneColumns + 1, style: .label)
+            screen.text(r.stepCount > 0 && r.step == r.stepCount ? "final" : "y_t", row: row, column: paneColumns + 1, style: .label)
             if let p = r.predictedStart { images.append((row + 1, 0, p)) }
             if let c = r.current { images.append((row + 1, paneColumns + 1, c)) }
             let numbers = 2 * (paneColumns + 1) + 1
