@@ -102,9 +102,14 @@ struct EvalCommand: ParsableCommand {
                 try append(lines, to: csvPath)
             }
         }
+        // One picture per setting: the first 16 faces' rows stacked.
+        for s in settings {
+            let rowsOfFaces = (0..<min(16, files.count)).compactMap { try? ImageFile.read(out + "/images/\(s.rawValue)_\(String(format: "%03d", $0)).png") }
+            if !rowsOfFaces.isEmpty { try ImageFile.write(RGBImage.grid(rowsOfFaces.map { [$0] }, spacing: 0), to: out + "/grid_\(s.rawValue).png") }
+        }
         var report = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         report += "Diffusion: T′ = \(startStep), \(steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"), s = \(scale), δ = \(delta).\n"
-        report += "Rows of the grids in images/: input, then each method in that order, then the ground truth.\n"
+        report += "Columns of the grids (grid_SETTING.png: the first 16 faces; images/: one face each): input, then each method in that order, then the ground truth.\n"
         report += EvaluationReport.tables(rows)
         let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorPath, encoding: .utf8)) ?? "")
         report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)

@@ -30,7 +30,12 @@ import Testing
         #expect(report.contains("Deviations from the paper"))
         let scores = try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n")
         #expect(scores.count == 1 + 4 * 4)
-        #expect(FileManager.default.fileExists(atPath: out + "/images/paper_000.png"))
+        // One face's row: input, four methods, ground truth, 32 px each with 2-px gaps; the grid stacks the four rows.
+        let row = try ImageFile.read(out + "/images/paper_000.png")
+        #expect(row.width == 6 * 32 + 7 * 2 && row.height == 32 + 2 * 2)
+        let grid = try ImageFile.read(out + "/grid_paper.png")
+        #expect(grid.width == row.width && grid.height == 4 * row.height)
+        #expect(grid.cropped(x: 0, y: 3 * row.height, width: row.width, height: row.height).samples == (try ImageFile.read(out + "/images/paper_003.png")).samples)
         // Running again finds every face done and adds nothing.
         let second = try runDNR(arguments)
         #expect(second.status == 0)
