@@ -50,10 +50,18 @@ public enum ExplorerBenchmark {
         guard terminal.waitForExit(seconds: 60) == 0 else { throw PseudoTerminal.Failure.system("the explorer did not quit cleanly") }
         let lines = (try? String(contentsOfFile: trace, encoding: .utf8))?.split(separator: "\n") ?? []
         var byKind: [String: [Double]] = [:]
+        var helpShown = false
         for line in lines {
-            let parts = line.split(separator: " ")
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, let ms = Double(parts[1]) else { continue }
-            let kind = parts[0] == "?" ? "help overlay (drawn by the UI thread)" : parts[0] == " " ? "play" : "knob change (applied by the sampler's worker)"
+            let kind: String
+            switch parts[0] {
+            case "?":
+                helpShown.toggle()
+                kind = helpShown ? "help opened (UI thread only)" : "help closed (UI thread repaints every pane)"
+            case "": kind = "play (worker)"
+            default: kind = "knob change (applied by the sampler's worker after the step in flight)"
+            }
             byKind[kind, default: []].append(ms)
         }
         for (kind, values) in byKind.sorted(by: { $0.key < $1.key }) {

@@ -46,6 +46,7 @@ public final class ExplorerApp: @unchecked Sendable {
     var showHelp = false
     var lastLayout = ""
     var sentImages: [String: UInt64] = [:]  // UI-side: pane place → fingerprint of the image last sent there
+    var sixelCache: [String: [UInt8]] = [:]  // UI-side: fingerprint and pixel size → sixel bytes
     var keyCount = 0  // UI-side: keys handled so far
     var answeredKey = 0  // worker-side: the last key whose change is published
     /// Key-to-redraw latencies (key, milliseconds), kept when `latencyLog` is set and written on quit.

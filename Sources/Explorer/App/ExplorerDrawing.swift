@@ -75,7 +75,13 @@ extension ExplorerApp {
         case .ascii: screen.image(at: row, column: column, lines: TextImageRenderer.ascii(image, columns: columns, rows: rows))
         case .sixel:
             let fit = CellFit(squareIn: columns, rows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
-            if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped()) {
+            // Repaints (help closed, resize) send the same images again: keep their encodings.
+            let key = "\(image.fingerprint) \(fit.pixelWidth)x\(fit.pixelHeight)"
+            if let bytes = sixelCache[key] {
+                screen.sixel(at: row, column: column, bytes: bytes)
+            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped()) {
+                if sixelCache.count >= 64 { sixelCache.removeAll() }
+                sixelCache[key] = bytes
                 screen.sixel(at: row, column: column, bytes: bytes)
             }
         }
