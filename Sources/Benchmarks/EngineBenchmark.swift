@@ -10,6 +10,9 @@ public struct EngineBenchmark {
     public var trainingBatch = 16
     public var forwardRuns = 10
     public var trainingRuns = 3
+    /// Extra forward-only rounds, ours and PyTorch alternating, so that drift in the machine's speed
+    /// (large on a shared virtual machine) falls on both sides; the report gives each round's ratio.
+    public var forwardRounds = 0
     public var threads = 2
     public var python = "python3"
     public var torchScript: String
@@ -28,6 +31,8 @@ public struct EngineBenchmark {
         public var sgemmGFLOPs = 0.0
         public var outputDifference: Float?
         public var torchNote: String?
+        /// Ours ÷ PyTorch, forward batch 1, per interleaved round (the first is the main run's).
+        public var forwardRatios: [Double] = []
     }
 
     public func run(log: (String) -> Void) throws -> Report {
@@ -80,6 +85,16 @@ public struct EngineBenchmark {
             report.torchPeakMiB = json["peak_rss_mib"] as? Double
             if let outputFile = json["output_path"] as? String, let archive = try? Safetensors.read(outputFile), let theirs = archive.tensors["output"] {
                 report.outputDifference = output.maxAbsDifference(theirs)
+            }
+            if let f = report.torchForward { report.forwardRatios.append(report.oursForward / f) }
+            for round in 0..<forwardRounds {
+                let ours = measure(warmup: 2, runs: forwardRuns) { _ = withoutGradients { unet(Variable(single), timesteps: [500]) } }.median
+                let status = runProcess(python, [torchScript, "--config", configPath, "--weights", weightsPath, "--input", workFolder + "/input.safetensors",
+                                                 "--output", outputPath, "--threads", String(threads), "--forward-runs", String(forwardRuns), "--train-runs", "0"])
+                guard status == 0, let data = FileManager.default.contents(atPath: outputPath),
+                      let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], let theirs = json["forward_seconds"] as? Double else { break }
+                report.forwardRatios.append(ours / theirs)
+                log("round \(round + 2): ours forward \(ms(ours)), ratio \(String(format: "%.2f", ours / theirs))")
             }
         } else {
             report.torchNote = "PyTorch mirror not run (\(python) \(torchScript) exited with \(status)); install it with pip install 'torch==2.13.0+cpu' safetensors"

@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Batch size of the training step.") var batch = 16
         @Option(help: "Timed forward runs (median reported).") var forwardRuns = 10
         @Option(help: "Timed training steps (median reported).") var trainRuns = 3
+        @Option(help: "Extra forward-only rounds, ours and PyTorch alternating (drift falls on both).") var rounds = 0
         @Option(help: "The PyTorch mirror script.") var torchScript = "scripts/bench/unet_torch.py"
 
         func run() throws { try withScratchFolder { try run(in: $0) } }
@@ -30,6 +31,7 @@ struct BenchCommand: ParsableCommand {
             bench.trainingBatch = batch
             bench.forwardRuns = forwardRuns
             bench.trainingRuns = trainRuns
+            bench.forwardRounds = rounds
             let report = try bench.run { print($0) }
             if let note = report.torchNote { print(note); return }
             if let f = report.torchForward, let t = report.torchTrain {
@@ -38,6 +40,11 @@ struct BenchCommand: ParsableCommand {
                              report.forwardGFLOP / report.oursForward, report.forwardGFLOP / f, report.sgemmGFLOPs))
             }
             if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
+            if report.forwardRatios.count > 1 {
+                let sorted = report.forwardRatios.sorted()
+                print("forward batch 1 ratio over \(sorted.count) interleaved rounds: " + report.forwardRatios.map { String(format: "%.2f", $0) }.joined(separator: ", ")
+                      + String(format: "; median %.2f", sorted[sorted.count / 2]))
+            }
             if let d = report.outputDifference { print(String(format: "max |ours − PyTorch| on the batch-1 output: %.2e", d)) }
         }
     }

@@ -148,6 +148,12 @@ def main():
     out_path = args.output.replace(".json", "_output.safetensors")
     save_file({"output": y.contiguous()}, out_path)
 
+    if args.train_runs == 0:  # a forward-only round of an interleaved comparison
+        json.dump({"forward_seconds": statistics.median(times), "train_seconds": None, "peak_rss_mib": peak_rss_mib(),
+                   "output_path": out_path, "torch": torch.__version__, "threads": torch.get_num_threads()}, open(args.output, "w"))
+        print(f"torch  forward batch 1: {statistics.median(times) * 1000:.1f} ms")
+        return
+
     r = cfg["resolution"]
     gen = torch.Generator().manual_seed(11)
     xb = torch.randn(args.batch, cfg["inputChannels"], r, r, generator=gen)
