@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
+        .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "CSixel", "CNcursesw"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "COpenBLAS", "CNcursesw"]),
         .target(name: "CommandLineSupport"),

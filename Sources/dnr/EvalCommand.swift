@@ -108,6 +108,7 @@ struct EvalCommand: ParsableCommand {
             if !rowsOfFaces.isEmpty { try ImageFile.write(RGBImage.grid(rowsOfFaces.map { [$0] }, spacing: 0), to: out + "/grid_\(s.rawValue).png") }
         }
         var report = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
+        report += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
         report += "Diffusion: T′ = \(startStep), \(steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"), s = \(scale), δ = \(delta).\n"
         report += "Columns of the grids (grid_SETTING.png: the first 16 faces; images/: one face each): input, then each method in that order, then the ground truth.\n"
         report += EvaluationReport.tables(rows)

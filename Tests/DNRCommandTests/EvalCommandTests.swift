@@ -2,6 +2,19 @@ import Foundation
 import Imaging
 import Testing
 
+/// sha256sum's hex digest of a file (an independent implementation).
+func runShaSum(_ path: String) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    process.arguments = [path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Array(data.prefix(64))
+}
+
 @Suite struct EvalCommandTests {
     /// Four 32×32 faces, two photos each of two "people", with a manifest.
     func faces() throws -> String {
@@ -28,6 +41,9 @@ import Testing
         #expect(report.contains("Setting `paper` (4 faces"))
         #expect(report.contains("(2 probes against a gallery of 2 identities.)"))
         #expect(report.contains("Deviations from the paper"))
+        // The weights are named by their hashes.
+        let unetHash = try String(decoding: runShaSum(weights + "/unet.safetensors").prefix(16), as: UTF8.self)
+        #expect(report.contains("`unet.safetensors` sha256 `\(unetHash)…`"), "\(report)")
         let scores = try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n")
         #expect(scores.count == 1 + 4 * 4)
         // One face's row: input, four methods, ground truth, 32 px each with 2-px gaps; the grid stacks the four rows.

@@ -1,0 +1,27 @@
+import Crypto
+import FileIO
+import Foundation
+
+/// Which trained weights produced a result: each file's sha256 and what its model card says.
+public struct ModelFingerprint: Sendable, Equatable {
+    public var file: String
+    public var sha256: String
+    public var steps: Int?
+    public var date: String?
+
+    /// The IPC, UNet and mask files present in `folder`, in that order.
+    public static func list(in folder: String) -> [ModelFingerprint] {
+        [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile].compactMap { file in
+            guard let bytes = try? AtomicFile.read(folder + "/" + file) else { return nil }
+            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let cardPath = folder + "/" + file.replacingOccurrences(of: ".safetensors", with: ".card.json")
+            let card = (try? AtomicFile.read(cardPath)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+            return ModelFingerprint(file: file, sha256: digest, steps: card?["steps"] as? Int, date: card?["date"] as? String)
+        }
+    }
+
+    /// One Markdown line: file, short hash, steps and date from the card.
+    public var line: String {
+        "`\(file)` sha256 `\(sha256.prefix(16))…`" + (steps.map { ", \($0) training steps" } ?? "") + (date.map { ", exported \($0)" } ?? "")
+    }
+}
