@@ -33,17 +33,9 @@ public final class PseudoTerminal {
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_adddup2(&actions, slave, fd) }
         posix_spawn_file_actions_addclose(&actions, master)
         posix_spawn_file_actions_addclose(&actions, slave)
-        // Default signals: the caller's blocked or ignored signals stay here.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        cleanSignalAttributes(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var env = ProcessInfo.processInfo.environment
         env["TERM"] = "xterm-256color"
@@ -128,6 +120,20 @@ public final class PseudoTerminal {
 
     /// Clears the recorded output (to measure what comes after).
     public func forgetOutput() { output.removeAll() }
+}
+
+/// Initialises posix_spawn attributes that give the child an empty signal mask and the default
+/// handlers for the usual termination signals: a test runner's blocked or ignored signals must not
+/// reach the program under test. The caller destroys them.
+public func cleanSignalAttributes(_ attributes: inout posix_spawnattr_t) {
+    posix_spawnattr_init(&attributes)
+    var empty = sigset_t(), defaults = sigset_t()
+    sigemptyset(&empty)
+    sigemptyset(&defaults)
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, s) }
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 }
 
 extension Array where Element == UInt8 {

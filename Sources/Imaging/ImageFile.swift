@@ -59,4 +59,18 @@ public enum ImageFile {
 
     /// True for names the readers accept (by extension), used when listing folders.
     public static func isImageName(_ name: String) -> Bool { format(forPath: name) != nil }
+
+    /// The image files named by command-line arguments: files as given, folders as their .png/.jpg
+    /// files in name order. A missing path is an error.
+    public static func paths(in arguments: [String]) throws -> [String] {
+        var files: [String] = []
+        for argument in arguments {
+            switch pathKind(argument) {
+            case .missing: throw ImageError.notFound(path: argument)
+            case .folder: files += try Folder.list(argument, where: isImageName).map { argument + "/" + $0 }
+            case .file: files.append(argument)
+            }
+        }
+        return files
+    }
 }

@@ -30,14 +30,7 @@ struct RestoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        var files: [String] = []
-        for input in inputs {
-            switch pathKind(input) {
-            case .missing: throw ImageError.notFound(path: input)
-            case .folder: files += try Folder.list(input, where: ImageFile.isImageName).map { input + "/" + $0 }
-            case .file: files.append(input)
-            }
-        }
+        let files = try ImageFile.paths(in: inputs)
         if files.isEmpty { throw ValidationError("no .png or .jpg images in \(inputs.joined(separator: ", "))") }
         let singleFile = files.count == 1 && ImageFile.format(forPath: output) != nil
         if !singleFile { try Folder.create(output) }

@@ -1,3 +1,4 @@
+import Benchmarks
 import Foundation
 import Glibc
 import Testing
@@ -49,18 +50,9 @@ final class TmuxSession {
         posix_spawn_file_actions_addclose(&actions, pipe[0])
         let argv = (["tmux"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        // A fresh signal state: the test runner's blocked or ignored signals must not reach the
-        // tmux server and, through it, the program under test.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        cleanSignalAttributes(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t(), defaults = sigset_t()
-        sigemptyset(&empty)
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let status = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ)
         close(pipe[1])

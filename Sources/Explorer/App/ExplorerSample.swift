@@ -23,15 +23,7 @@ public struct ExplorerSample: Equatable, Sendable {
     /// The samples for the command line's arguments: image files, or folders of them (sorted). A
     /// `truthFolder` pairs each image with the file of the same name there, when there is one.
     public static func collect(_ arguments: [String], truthFolder: String?, alignment: FaceAlignment = .chip) throws -> [ExplorerSample] {
-        var files: [String] = []
-        for argument in arguments {
-            switch pathKind(argument) {
-            case .missing: throw ImageError.notFound(path: argument)
-            case .folder: files += try Folder.list(argument, where: ImageFile.isImageName).map { argument + "/" + $0 }
-            case .file: files.append(argument)
-            }
-        }
-        return files.map { file in
+        try ImageFile.paths(in: arguments).map { file in
             let name = file.split(separator: "/").last.map(String.init) ?? file
             let truth = truthFolder.map { $0 + "/" + name }.flatMap { pathKind($0) == .file ? $0 : nil }
             return ExplorerSample(path: file, truthPath: truth, alignment: alignment)
