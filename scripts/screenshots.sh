@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dnr=${DNR:-$root/.build/release/dnr}
 display=:${DISPLAY_NUMBER:-77}
 
-Xvfb "$display" -screen 0 1600x1000x24 >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1700x1200x24 >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT
 sleep 1
@@ -23,7 +23,7 @@ sleep "${START_WAIT:-8}"
 window=$(xdotool search --name dnr-explore | head -1)
 # xterm ignores synthetic key events sent to a window id: move the pointer onto it and type.
 xdotool mousemove --window "$window" 200 200
-shot() { sleep "${2:-1}"; import -window root -crop 1600x1000+0+0 "$out/$1.png"; echo "$out/$1.png"; }
+shot() { sleep "${2:-1}"; import -window "$window" "$out/$1.png"; echo "$out/$1.png"; }
 keys() { xdotool type --delay 120 "$1"; }
 
 shot start 1
