@@ -47,6 +47,9 @@ import Tensors
         try resumed.export()
         let card = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cache + "/ipc.card.json"))) as! [String: Any]
         #expect(card["steps"] as? Int == 4 && card["parameters"] as? Int == resumed.task.module.parameterCount)
+        // The final loss spans the resume: the mean of all four logged losses.
+        let logged = log.split(separator: "\n").dropFirst().map { Float($0.split(separator: "=")[1].split(separator: ";")[0])! }
+        #expect(abs((card["final_loss_mean_last_100"] as! Double) - Double(logged.reduce(0, +) / 4)) < 1e-5)
         let exported = try ModelStore.loadConditioner(from: cache)
         #expect(exported.configuration == ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
     }

@@ -33,6 +33,8 @@ public final class TrainingRun {
     var elapsed = 0.0
     var bestLoss = Float.infinity
     var recentLosses: [Float] = []
+    /// The command that started the run (kept across resumes, for the model card).
+    var firstCommand: String?
 
     public init(task: TrainingTask, data: TrainingData, options: TrainingOptions) {
         self.task = task
@@ -65,6 +67,17 @@ public final class TrainingRun {
                             updates: Int(archive.metadata["ema_updates"] ?? archive.metadata["step"] ?? "0") ?? 0)
         }
         step = Int(archive.metadata["step"] ?? "0") ?? 0
+        firstCommand = archive.metadata["command"]
+        // The last 100 logged losses up to the checkpoint, so the card's final loss spans the resume.
+        if let log = try? String(contentsOfFile: logPath, encoding: .utf8) {
+            let losses = log.split(separator: "\n").dropFirst().compactMap { line -> (Int, Float)? in
+                let fields = line.split(separator: ",", maxSplits: 2)
+                guard fields.count == 3, let s = Int(fields[0]), let term = fields[2].split(separator: ";").first,
+                      let value = term.split(separator: "=").last.flatMap({ Float($0) }) else { return nil }
+                return (s, value)
+            }
+            recentLosses = Array(losses.filter { $0.0 <= step }.map(\.1).suffix(100))
+        }
         elapsed = Double(archive.metadata["elapsed"] ?? "0") ?? 0
         bestLoss = Float(archive.metadata["best_loss"] ?? "inf") ?? .infinity
         let state = (archive.metadata["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
@@ -83,7 +96,7 @@ public final class TrainingRun {
         try Safetensors.write(tensors, metadata: [
             "kind": task.kind, "config": task.configurationJSON, "step": String(step), "adam_step": String(task.optimizer.step),
             "elapsed": String(elapsed), "best_loss": String(bestLoss), "rng": "\(s.0),\(s.1),\(s.2),\(s.3)",
-            "ema_updates": String(task.average?.updates ?? 0),
+            "ema_updates": String(task.average?.updates ?? 0), "command": firstCommand ?? options.command,
         ], to: checkpointPath)
     }
 
@@ -132,7 +145,8 @@ public final class TrainingRun {
             "configuration": (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config,
             "parameters": module.parameterCount, "data": options.dataDescription, "steps": step, "batch": options.batch,
             "learning_rate": task.optimizer.learningRate, "final_loss_mean_last_100": final.isFinite ? Double(final) : NSNull(), "best_loss_mean_100": bestLoss.isFinite ? Double(bestLoss) : NSNull(),
-            "wall_seconds": Int(elapsed), "ema": task.average != nil, "command": options.command,
+            "wall_seconds": Int(elapsed), "ema": task.average != nil, "command": firstCommand ?? options.command,
+            "last_command": options.command,
             "date": ISO8601DateFormatter().string(from: Date()),
         ]
         let cardPath = String(options.exportPath.dropLast(".safetensors".count)) + ".card.json"
