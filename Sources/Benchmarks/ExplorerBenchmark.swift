@@ -13,7 +13,7 @@ public enum ExplorerBenchmark {
         let timing = measure(warmup: 1, runs: runs) {
             bytes = 0
             for _ in 0..<panes {
-                do { bytes += try SixelEncoder.encode(face.resized(width: side, height: side, filter: .bicubic).clamped()).count } catch { failure = error }
+                do { bytes += try SixelEncoder.encode(face.resized(width: side, height: side, filter: .bicubic).clamped(), paletteSource: face).count } catch { failure = error }
             }
         }
         if let failure { throw failure }

@@ -67,6 +67,24 @@ import Testing
         #expect(text.hasPrefix("\u{1B}P") && text.hasSuffix("\u{1B}\\"))
         #expect(text.contains("\"1;1;12;12"))  // raster attributes: 12×12 pixels
     }
+
+    @Test func thePaletteComesFromTheSourceImage() throws {
+        var source = RGBImage(width: 4, height: 4, fill: (1, 0, 0))
+        for y in 0..<4 { for x in 2..<4 { source[0, y, x] = 0; source[2, y, x] = 1 } }  // left red, right blue
+        let large = source.resized(width: 24, height: 24, filter: .bicubic).clamped()
+        // Colour definitions are "#index;2;r;g;b" in percent.
+        func palette(_ bytes: [UInt8]) -> [[Int]] {
+            String(decoding: bytes, as: UTF8.self).split(separator: "#").compactMap { part -> [Int]? in
+                let fields = part.prefix { $0.isNumber || $0 == ";" }.split(separator: ";").compactMap { Int($0) }
+                return fields.count == 5 && fields[1] == 2 ? Array(fields[2...]) : nil
+            }
+        }
+        // The upscaled image has purple blends; a palette chosen from the source has only its red and blue.
+        #expect(palette(try SixelEncoder.encode(large)).count > 2)
+        let definitions = palette(try SixelEncoder.encode(large, paletteSource: source))
+        #expect(definitions.count == 2)
+        #expect(definitions.allSatisfy { ($0[0] > 90 && $0[1] == 0 && $0[2] == 0) || ($0[0] == 0 && $0[1] == 0 && $0[2] > 90) }, "\(definitions)")
+    }
 }
 
 @Suite struct ThemeTests {

@@ -79,7 +79,8 @@ extension ExplorerApp {
             let key = "\(image.fingerprint) \(fit.pixelWidth)x\(fit.pixelHeight)"
             if let bytes = sixelCache[key] {
                 screen.sixel(at: row, column: column, bytes: bytes)
-            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped()) {
+            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped(),
+                                                            paletteSource: image) {
                 if sixelCache.count >= 64 { sixelCache.removeAll() }
                 sixelCache[key] = bytes
                 screen.sixel(at: row, column: column, bytes: bytes)
