@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @Option(name: .customLong("tprime"), help: "T′ for the diffusion methods.") var startStep = 400
     @Option(help: "Diffusion steps K (respaced DDPM); default every step.") var steps: Int?
-    @Option(help: "Guidance strength s.") var scale: Float = 1
+    @Option(help: "Guidance strength s.") var scale: Float = 1000
     @Option(help: "δ of the proxy mask.") var delta: Float = 0.04
     @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, or tprime=….") var sweep: String?
 

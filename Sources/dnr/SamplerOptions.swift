@@ -12,7 +12,7 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: "Number of steps K (respaced DDPM or DDIM); default every step from T′.") var steps: Int?
     @Option(help: "DDIM's η.") var eta = 0.0
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
-    @Option(help: "Guidance strength s.") var scale: Float = 1
+    @Option(help: "Guidance strength s.") var scale: Float = 1000
     @Option(help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
     @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
