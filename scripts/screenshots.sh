@@ -30,7 +30,7 @@ shot start 1
 keys "NNNNN"              # 50 steps
 shot after-50-steps "${STEP_WAIT:-15}"
 keys "c"                  # compare mode: off, uniform, masked on the same noise
-keys "NNNNN"
+keys "e"                  # run to the end
 shot compare "${COMPARE_WAIT:-40}"
 keys "?"
 shot help 2

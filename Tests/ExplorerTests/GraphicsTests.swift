@@ -135,6 +135,16 @@ import Testing
         }
     }
 
+    @Test func coloursBeyondThePaletteBecomeTheNearest() {
+        #expect(Theme.Color.index(250).cursesValue(available: 256) == 250)
+        #expect(Theme.Color.index(250).cursesValue(available: 8) == 7)  // light grey → white
+        #expect(Theme.Color.index(236).cursesValue(available: 8) == 0)  // dark grey → black
+        #expect(Theme.Color.index(24).cursesValue(available: 16) == 6)  // (0, 95, 135): cyan is nearer than blue
+        #expect(Theme.Color.index(160).cursesValue(available: 8) == 1)  // (215, 0, 0) → red
+        #expect(Theme.Color.index(15).cursesValue(available: 8) == 7)   // bright white → white
+        #expect(Theme.Color.terminalDefault.cursesValue(available: 8) == -1)
+    }
+
     @Test func aMissingThemeSaysWhereItLooked() {
         #expect(throws: ThemeError.notFound(name: "nope", searched: ["/x/nope.theme"])) {
             try Theme.load("nope", folders: ["/x"])

@@ -64,13 +64,13 @@ public final class TerminalScreen {
     }
 
     /// Uses `theme`'s colours from now on (one colour pair per element; colours the terminal lacks
-    /// fall back to its defaults, bold still applies).
+    /// become the nearest it has).
     public func apply(_ theme: Theme) {
         self.theme = theme
         colorPairs = [:]
         guard started, has_colors() else { return }
-        let available = Int32(dnr_colors())
-        func value(_ color: Theme.Color) -> Int32 { color.cursesValue < available ? color.cursesValue : -1 }
+        let available = Int(dnr_colors())
+        func value(_ color: Theme.Color) -> Int32 { color.cursesValue(available: available) }
         for (i, element) in Theme.Element.allCases.enumerated() where Int32(i + 1) < dnr_color_pairs() {
             let style = theme.style(element)
             guard style.foreground != .terminalDefault || style.background != .terminalDefault else { continue }

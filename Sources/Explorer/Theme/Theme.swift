@@ -10,12 +10,32 @@ public struct Theme: Equatable, Sendable {
         case terminalDefault
         case index(Int)
 
-        /// ncurses' number for it (−1 is the default colour after use_default_colors).
-        public var cursesValue: Int32 {
+        /// ncurses' number for it on a terminal with `available` colours (−1 is the default colour
+        /// after use_default_colors); a colour beyond the terminal's palette becomes the nearest one it
+        /// has (xterm's palette values), so that `black on 250` stays readable on an 8-colour terminal.
+        public func cursesValue(available: Int) -> Int32 {
             switch self {
-            case .terminalDefault: -1
-            case .index(let i): Int32(i)
+            case .terminalDefault: return -1
+            case .index(let i) where i < available: return Int32(i)
+            case .index(let i):
+                let target = Self.rgb(i)
+                let candidates = 0..<min(max(available, 1), 16)
+                return Int32(candidates.min { Self.distance(Self.rgb($0), target) < Self.distance(Self.rgb($1), target) }!)
             }
+        }
+
+        /// xterm's RGB for a palette index.
+        static func rgb(_ i: Int) -> (Int, Int, Int) {
+            let basic = [(0, 0, 0), (205, 0, 0), (0, 205, 0), (205, 205, 0), (0, 0, 238), (205, 0, 205), (0, 205, 205), (229, 229, 229),
+                         (127, 127, 127), (255, 0, 0), (0, 255, 0), (255, 255, 0), (92, 92, 255), (255, 0, 255), (0, 255, 255), (255, 255, 255)]
+            if i < 16 { return basic[i] }
+            if i >= 232 { let g = 8 + 10 * (i - 232); return (g, g, g) }
+            let levels = [0, 95, 135, 175, 215, 255], c = i - 16
+            return (levels[c / 36], levels[(c / 6) % 6], levels[c % 6])
+        }
+
+        static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
+            (a.0 - b.0) * (a.0 - b.0) + (a.1 - b.1) * (a.1 - b.1) + (a.2 - b.2) * (a.2 - b.2)
         }
     }
 
