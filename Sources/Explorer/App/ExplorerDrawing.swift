@@ -25,6 +25,13 @@ extension ExplorerApp {
         screen.text("step \(first.step)/\(first.stepCount)  t=\(first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
                     + "mode \(v.compare ? "compare" : s.guidance.rawValue)  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
                     + (v.finished ? "  [finished]" : ""), row: 1, column: 0, style: .status)
+        if showHelp {
+            // The overlay replaces the panes (their images are not drawn under it either).
+            drawHelp(on: screen)
+            screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
+            screen.present()
+            return
+        }
 
         // Top row: x, g(x), M′, M, ground truth.
         var top: [(String, RGBImage)] = [("x", v.degraded), ("g(x)", v.conditioned), ("M′", v.proxyMask)]
@@ -57,15 +64,12 @@ extension ExplorerApp {
         }
         if !v.message.isEmpty { screen.text(v.message, row: screen.rows - 3, column: 0, style: .message) }
         screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
-        if showHelp { drawHelp(on: screen) }
         screen.present()
-        if !showHelp {
-            for (r, c, image) in images {
-                let place = "\(r),\(c),\(paneColumns)x\(imageRows)", fingerprint = image.fingerprint
-                guard sentImages[place] != fingerprint else { continue }
-                drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen)
-                sentImages[place] = fingerprint
-            }
+        for (r, c, image) in images {
+            let place = "\(r),\(c),\(paneColumns)x\(imageRows)", fingerprint = image.fingerprint
+            guard sentImages[place] != fingerprint else { continue }
+            drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen)
+            sentImages[place] = fingerprint
         }
     }
 
