@@ -75,9 +75,12 @@ public struct EngineBenchmark {
 
         // PyTorch mirror on the same weights (saved before training changed them).
         let outputPath = workFolder + "/torch.json"
-        let status = runProcess(python, [torchScript, "--config", configPath, "--weights", weightsPath, "--input", workFolder + "/input.safetensors",
-                                         "--output", outputPath, "--threads", String(threads), "--batch", String(trainingBatch),
-                                         "--forward-runs", String(forwardRuns), "--train-runs", String(trainingRuns)])
+        func torch(trainRuns: Int) -> Int32 {
+            runProcess(python, [torchScript, "--config", configPath, "--weights", weightsPath, "--input", workFolder + "/input.safetensors",
+                                "--output", outputPath, "--threads", String(threads), "--batch", String(trainingBatch),
+                                "--forward-runs", String(forwardRuns), "--train-runs", String(trainRuns)])
+        }
+        let status = torch(trainRuns: trainingRuns)
         if status == 0, let data = FileManager.default.contents(atPath: outputPath),
            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
             report.torchForward = json["forward_seconds"] as? Double
@@ -89,8 +92,7 @@ public struct EngineBenchmark {
             if let f = report.torchForward { report.forwardRatios.append(report.oursForward / f) }
             for round in 0..<forwardRounds {
                 let ours = measure(warmup: 2, runs: forwardRuns) { _ = withoutGradients { unet(Variable(single), timesteps: [500]) } }.median
-                let status = runProcess(python, [torchScript, "--config", configPath, "--weights", weightsPath, "--input", workFolder + "/input.safetensors",
-                                                 "--output", outputPath, "--threads", String(threads), "--forward-runs", String(forwardRuns), "--train-runs", "0"])
+                let status = torch(trainRuns: 0)
                 guard status == 0, let data = FileManager.default.contents(atPath: outputPath),
                       let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], let theirs = json["forward_seconds"] as? Double else { break }
                 report.forwardRatios.append(ours / theirs)

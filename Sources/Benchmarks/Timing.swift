@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Tensors
 
 /// Wall-clock timing of repeated runs, reported as the median.
 public struct TimingResult: Sendable {
@@ -16,17 +17,11 @@ public func measure(warmup: Int, runs: Int, _ body: () -> Void) -> TimingResult 
     for _ in 0..<warmup { body() }
     var samples: [Double] = []
     for _ in 0..<runs {
-        let start = now()
+        let start = monotonicSeconds()
         body()
-        samples.append(now() - start)
+        samples.append(monotonicSeconds() - start)
     }
     return TimingResult(samples: samples)
-}
-
-func now() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 /// Peak resident set size of this process so far, in MiB.

@@ -78,7 +78,7 @@ func formatRate(_ perSecond: Double) -> String {
 
 private func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-public func monotonicSeconds() -> Double {
+func monotonicSeconds() -> Double {
     var time = timespec()
     clock_gettime(CLOCK_MONOTONIC, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9

@@ -44,12 +44,7 @@ struct ExploreCommand: ParsableCommand {
         let capabilities = TerminalQuery.capabilities()
         display.cellWidth = capabilities.cellWidth ?? 10
         display.cellHeight = capabilities.cellHeight ?? 20
-        switch graphics {
-        case .auto: display.graphics = capabilities.bestGraphics(colors: 256)
-        case .sixel: display.graphics = .sixel
-        case .blocks: display.graphics = .blocks
-        case .ascii: display.graphics = .ascii
-        }
+        display.graphics = TerminalCapabilities.Graphics(rawValue: graphics.rawValue) ?? capabilities.bestGraphics(colors: 256)
         let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
                                   snapshotFolder: snapshots)
         app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]

@@ -162,7 +162,7 @@ public final class ExplorerApp: @unchecked Sendable {
             if let key = screen.key() {
                 keyCount += 1
                 let character = UnicodeScalar(UInt32(max(key, 0))).map(Character.init) ?? "?"
-                if latencyLog != nil { waiting.append((keyCount, character, Self.now())) }
+                if latencyLog != nil { waiting.append((keyCount, character, monotonicSeconds())) }
                 if !handle(key) { break }
                 if character == "?" { answeredOnScreen = keyCount }
                 drawn = -1
@@ -173,7 +173,7 @@ public final class ExplorerApp: @unchecked Sendable {
             if current != drawn {
                 draw(v, on: screen)
                 drawn = current
-                let answered = max(v.answeredKey, answeredOnScreen), now = Self.now()
+                let answered = max(v.answeredKey, answeredOnScreen), now = monotonicSeconds()
                 for w in waiting where w.key <= answered { latencies.append((w.character, (now - w.since) * 1000)) }
                 waiting.removeAll { $0.key <= answered }
             }
@@ -183,12 +183,6 @@ public final class ExplorerApp: @unchecked Sendable {
             let text = latencies.map { "\($0.0) \(String(format: "%.2f", $0.1))\n" }.joined()
             try? AtomicFile.write(Array(text.utf8), to: latencyLog)
         }
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// Handles one key; false to quit.

@@ -28,7 +28,7 @@ extension ExplorerApp {
         if showHelp {
             // The overlay replaces the panes (their images are not drawn under it either).
             drawHelp(on: screen)
-            screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
+            drawFooter(on: screen)
             screen.present()
             return
         }
@@ -63,7 +63,7 @@ extension ExplorerApp {
             row += imageRows + 2
         }
         if !v.message.isEmpty { screen.text(v.message, row: screen.rows - 3, column: 0, style: .message) }
-        screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
+        drawFooter(on: screen)
         screen.present()
         for (r, c, image) in images {
             let place = "\(r),\(c),\(paneColumns)x\(imageRows)", fingerprint = image.fingerprint
@@ -90,6 +90,11 @@ extension ExplorerApp {
                 screen.sixel(at: row, column: column, bytes: bytes)
             }
         }
+    }
+
+    /// The key line, across the whole width, on the line above the last.
+    func drawFooter(on screen: TerminalScreen) {
+        screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
     }
 
     func drawHelp(on screen: TerminalScreen) {

@@ -206,12 +206,6 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     }
 }
 
-func monotonicMilliseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) * 1000 + Double(time.tv_nsec) * 1e-6
-}
-
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -16,6 +16,11 @@ public protocol TrainingTask: AnyObject {
     func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]]
 }
 
+extension TrainingTask {
+    /// Only the denoiser keeps an average of its weights.
+    public var average: ExponentialMovingAverage? { nil }
+}
+
 /// Canonical JSON (sorted keys), so that equal configurations compare equal as text.
 func json<C: Encodable>(_ value: C) -> String {
     let encoder = JSONEncoder()
@@ -29,7 +34,6 @@ public final class ConditionerTask: TrainingTask {
     public var kind: String { "ipc" }
     public var module: Module { trainer.network }
     public var optimizer: Adam { trainer.optimizer }
-    public var average: ExponentialMovingAverage? { nil }
     public var configurationJSON: String { json(trainer.network.configuration) }
     public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
         let (total, l1, identity) = trainer.step(batch)
@@ -71,7 +75,6 @@ public final class MaskTask: TrainingTask {
     public var kind: String { "mask" }
     public var module: Module { trainer.network }
     public var optimizer: Adam { trainer.optimizer }
-    public var average: ExponentialMovingAverage? { nil }
     public var configurationJSON: String { json(trainer.network.configuration) }
     public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
         let (total, coverage) = trainer.step(batch, generator: &generator)
