@@ -53,7 +53,7 @@ public struct EngineBenchmark {
         try Safetensors.write([("input", single)], to: workFolder + "/input.safetensors")
         let (output, flops) = FLOPCounter.counting { withoutGradients { unet(Variable(single), timesteps: [500]).value } }
         report.forwardGFLOP = Double(flops) / 1e9
-        log("reference UNet: \(report.parameters) parameters, \(format(report.forwardGFLOP)) GFLOP per forward at batch 1")
+        log("UNet: \(report.parameters) parameters, \(format(report.forwardGFLOP)) GFLOP per forward at batch 1")
 
         report.oursForward = measure(warmup: 2, runs: forwardRuns) {
             _ = withoutGradients { unet(Variable(single), timesteps: [500]) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmarks
 import FileIO
 import Foundation
+import Restoration
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,10 +14,11 @@ struct BenchCommand: ParsableCommand {
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "engine",
-            abstract: "The reference conditional UNet (6→3 channels, 64×64, ~22 M parameters): forward at batch 1 and a training step.",
+            abstract: "A conditional UNet (the ~22 M-parameter reference by default): forward at batch 1 and a training step.",
             discussion: "The PyTorch mirror (scripts/bench/unet_torch.py) runs when python3 has torch and safetensors installed.")
 
         @Option(help: "Threads for both engines.") var threads = 2
+        @Option(help: "The UNet: reference (6→3 channels, 64×64, ~22 M parameters), \(UNetConfiguration.named.keys.sorted().joined(separator: " or ")).") var unet = "reference"
         @Option(help: "Batch size of the training step.") var batch = 16
         @Option(help: "Timed forward runs (median reported).") var forwardRuns = 10
         @Option(help: "Timed training steps (median reported).") var trainRuns = 3
@@ -27,6 +29,12 @@ struct BenchCommand: ParsableCommand {
 
         func run(in folder: String) throws {
             var bench = EngineBenchmark(torchScript: torchScript, workFolder: folder)
+            if unet != "reference" {
+                guard let configuration = UNetConfiguration.named[unet] else {
+                    throw ValidationError("unknown --unet \(unet); choose reference or one of \(UNetConfiguration.named.keys.sorted().joined(separator: ", "))")
+                }
+                bench.configuration = configuration
+            }
             bench.threads = threads
             bench.trainingBatch = batch
             bench.forwardRuns = forwardRuns

@@ -35,8 +35,14 @@ func runDNR(_ arguments: [String]) throws -> CommandResult {
                          standardError: String(decoding: errData, as: UTF8.self))
 }
 
+/// This test process's scratch folders all live under one folder, removed when the process exits.
+let scratchRoot: String = {
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "dnr-cli-tests-\(getpid())") }
+    return NSTemporaryDirectory() + "dnr-cli-tests-\(getpid())"
+}()
+
 func scratchFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "dnr-cli-tests-" + UUID().uuidString
+    let path = scratchRoot + "/" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -66,6 +66,7 @@ func tinyPipeline() throws -> RestorationPipeline {
         let s = try session(compare: true)
         s.step(2)
         let folder = NSTemporaryDirectory() + "dnr-snapshot-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let files = try s.snapshot(to: folder)
         let names = Set(files.map { ($0 as NSString).lastPathComponent })
         #expect(names.isSuperset(of: ["x.png", "g_x.png", "proxy_mask.png", "mask.png", "ground_truth.png", "masked_predicted_start.png",

@@ -44,6 +44,7 @@ import Testing
 
     @Test func truncatedFileIsRefused() throws {
         let path = try write(Array(bytes.prefix(1_000_000)))
+        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
             try FaceRecognizer(modelPath: path)
         } throws: { error in
@@ -62,8 +63,10 @@ import Testing
     @Test func alteredFileIsRefused() throws {
         var altered = bytes
         altered[400] ^= 0x01  // one bit of the stem's weights
+        let path = try write(altered)
+        defer { try? FileManager.default.removeItem(atPath: path) }
         #expect {
-            try FaceRecognizer(modelPath: try write(altered))
+            try FaceRecognizer(modelPath: path)
         } throws: { error in
             guard case .wrongChecksum? = error as? RecognizerModelError else { return false }
             return true

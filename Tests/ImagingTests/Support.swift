@@ -13,8 +13,14 @@ enum Fixture {
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// A fresh empty folder under the system temporary folder.
+/// This test process's scratch folders all live under one folder, removed when the process exits.
+let scratchRoot: String = {
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "dnr-imaging-tests-\(getpid())") }
+    return NSTemporaryDirectory() + "dnr-imaging-tests-\(getpid())"
+}()
+
 func scratchFolder() throws -> String {
-    let path = NSTemporaryDirectory() + "dnr-tests-" + UUID().uuidString
+    let path = scratchRoot + "/" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

@@ -29,20 +29,27 @@ import Tensors
     @Test func resumingGivesTheSameWeightsAsRunningThrough() throws {
         let data = try dataFolder()
         let straightCache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
+        let cache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
+        defer { for folder in [data, straightCache, cache] { try? FileManager.default.removeItem(atPath: folder) } }
         let straight = try makeRun(data: data, cache: straightCache, steps: 4)
         try straight.run { _, _, _ in }
 
-        let cache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
         try makeRun(data: data, cache: cache, steps: 2).run { _, _, _ in }
+        // A step logged after the last checkpoint (the run was killed before the next one) is run again.
+        let handle = FileHandle(forWritingAtPath: cache + "/log.csv")!
+        handle.seekToEndOfFile()
+        handle.write(Data("3,1.000,loss=9.0\n".utf8))
+        handle.closeFile()
         let resumed = try makeRun(data: data, cache: cache, steps: 4)
         #expect(try resumed.resume())
         #expect(resumed.step == 2)
+        #expect(try String(contentsOfFile: cache + "/log.csv", encoding: .utf8).split(separator: "\n").count == 3)
         try resumed.run { _, _, _ in }
         for (a, b) in zip(straight.task.module.parameters, resumed.task.module.parameters) { #expect(a.value == b.value) }
 
         // The log, the sample grids, the export and its model card are there.
         let log = try String(contentsOfFile: cache + "/log.csv", encoding: .utf8)
-        #expect(log.split(separator: "\n").count == 5)
+        #expect(log.split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } } == ["1", "2", "3", "4"])
         #expect(FileManager.default.fileExists(atPath: cache + "/samples/step0000004.png"))
         try resumed.export()
         let card = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cache + "/ipc.card.json"))) as! [String: Any]
@@ -50,6 +57,12 @@ import Tensors
         // The final loss spans the resume: the mean of all four logged losses.
         let logged = log.split(separator: "\n").dropFirst().map { Float($0.split(separator: "=")[1].split(separator: ";")[0])! }
         #expect(abs((card["final_loss_mean_last_100"] as! Double) - Double(logged.reduce(0, +) / 4)) < 1e-5)
+        // Validation on the fixed batch at every sample step; the card's is that of the exported weights.
+        let validation = try String(contentsOfFile: cache + "/validation.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(validation.map { $0.prefix { $0 != "," } } == ["2", "4"])
+        let lastLoss = Double(validation.last!.split(separator: ",")[1].split(separator: ";")[0].split(separator: "=")[1])!
+        let carded = card["validation_on_fixed_batch"] as! [String: Double]
+        #expect(Set(carded.keys) == ["loss", "l1", "identity"] && abs(carded["loss"]! - lastLoss) < 1e-6)
         let exported = try ModelStore.loadConditioner(from: cache)
         #expect(exported.configuration == ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
     }
@@ -57,6 +70,7 @@ import Tensors
     @Test func emptyDataFolderIsAClearError() throws {
         let folder = NSTemporaryDirectory() + "dnr-empty-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(throws: TrainingDataError.self) { try TrainingData(folder: folder, resolution: 32) }
     }
 }

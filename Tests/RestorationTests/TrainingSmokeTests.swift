@@ -1,3 +1,4 @@
+import FaceID
 import Imaging
 import Testing
 @testable import Restoration
@@ -74,5 +75,38 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         for _ in 0..<8 { trainer.step(pair, generator: &g) }
         let after = trainer.evaluate(pair, timesteps: timesteps, noise: noise)
         #expect(after.total < before.total, "mask loss \(before.total) → \(after.total) (coverage \(before.coverage) → \(after.coverage))")
+    }
+
+    /// The validation's comparison of masks scores each mask with the same objective as training: with no
+    /// mask it is the identity + perceptual distance of ŷ_{0,t} itself, computed here from scratch.
+    @Test func maskComparisonScoresEachMaskWithTheTrainingObjective() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let unet = ConditionalUNet(tinyUNet, seed: 4)
+        let trainer = MaskTrainer(network: MaskBranch(.standard, seed: 3), unet: unet, conditioner: ipc,
+                                  recognizer: recognizer, delta: 0.05, updateScale: 5000, maxTimestep: 100)
+        let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))
+        var g = SeededGenerator(seed: 6)
+        let timesteps = [20, 80], noise = Tensor(randomNormal: pair.clean.shape, generator: &g)
+        let scores = Dictionary(uniqueKeysWithValues: trainer.compareMasks(pair, timesteps: timesteps, noise: noise).map { ($0.name, $0.value) })
+        #expect(abs(scores["objective_M"]! - trainer.evaluate(pair, timesteps: timesteps, noise: noise).total) < 1e-5)
+
+        let expected: Float = withoutGradients {
+            let conditioned = ipc(Variable(pair.degraded)).value
+            var total: Float = 0
+            for (k, t) in timesteps.enumerated() {
+                let clean = pair.clean.slice(axis: 0, k..<(k + 1)), e = noise.slice(axis: 0, k..<(k + 1))
+                let yt = DiffusionMath.noised(clean, noise: e, alphaBar: NoiseSchedule().alphaBar[t])
+                let input = concatenate([Variable(yt), Variable(pair.degraded.slice(axis: 0, k..<(k + 1))),
+                                         Variable(conditioned.slice(axis: 0, k..<(k + 1)))], axis: 1)
+                let epsilon = unet(input, timesteps: [Float(t)]).value
+                let start = Variable(DiffusionMath.predictedStart(yt, noise: epsilon, alphaBar: NoiseSchedule().alphaBar[t]))
+                total += identityLoss(recognizer.descriptors(start), recognizer.descriptors(Variable(clean))).value.scalar
+                    + recognizer.perceptualDistance(start, Variable(clean)).value.scalar
+            }
+            return total / 2
+        }
+        #expect(abs(scores["objective_none"]! - expected) < 1e-4, "\(scores["objective_none"]!) vs \(expected)")
+        // Uniform guidance moves every pixel, so it scores differently from no guidance.
+        #expect(scores["objective_uniform"]! != scores["objective_none"]!)
     }
 }

@@ -165,7 +165,15 @@ public final class MaskTrainer {
         return (l.value.scalar, coverage)
     }
 
-    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
+    /// Everything the objective needs that does not depend on the mask.
+    struct Setup {
+        let noisy: Tensor, epsilon: Tensor, gradient: Tensor, proxy: Tensor
+        /// 1/√ᾱ_t and √(1 − ᾱ_t)/√ᾱ_t per element: ŷ_{0,t} = a·y_t − c·ε̂.
+        let a: Tensor, c: Tensor
+        let clean: Variable, truth: Variable
+    }
+
+    func setup(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Setup {
         let plane = batch.clean.count / batch.size
         let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
         let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: delta)
@@ -190,14 +198,36 @@ public final class MaskTrainer {
             identityLoss(recognizer.descriptors(start), target).sum().backward()
             return start.gradient! * a  // ∇_{y_t} = ∇_{ŷ0} / √ᾱ_t
         }
-
-        let mask = network(Variable(batch.degraded), proxy: Variable(proxy))  // [B, 1, R, R], straight-through
-        let updated = Variable(yt) - Variable(gradient) * mask * updateScale
-        let restored = updated * Variable(a) - Variable(epsilon * c)
         let clean = Variable(batch.clean)
-        let truth = withoutGradients { recognizer.descriptors(clean) }
-        let total = identityLoss(recognizer.descriptors(restored), truth).mean()
-            + recognizer.perceptualDistance(restored, clean).mean() * perceptualWeight
-        return (total, mask.value.sum() / Float(mask.value.count))
+        return Setup(noisy: yt, epsilon: epsilon, gradient: gradient, proxy: proxy, a: a, c: c, clean: clean,
+                     truth: withoutGradients { recognizer.descriptors(clean) })
+    }
+
+    /// The guided update with `mask`, ŷ_{0,t} again, scored against y_0.
+    func objective(_ setup: Setup, mask: Variable) -> Variable {
+        let updated = Variable(setup.noisy) - Variable(setup.gradient) * mask * updateScale
+        let restored = updated * Variable(setup.a) - Variable(setup.epsilon * setup.c)
+        return identityLoss(recognizer.descriptors(restored), setup.truth).mean()
+            + recognizer.perceptualDistance(restored, setup.clean).mean() * perceptualWeight
+    }
+
+    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
+        let setup = setup(batch, timesteps: timesteps, noise: noise)
+        let mask = network(Variable(batch.degraded), proxy: Variable(setup.proxy))  // [B, 1, R, R], straight-through
+        return (objective(setup, mask: mask), mask.value.sum() / Float(mask.value.count))
+    }
+
+    /// The objective with the learned M, with M′, with no mask (no update) and with M ≡ 1, on the
+    /// same draws; and the coverage of M and of M′.
+    public func compareMasks(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> [(name: String, value: Float)] {
+        let setup = setup(batch, timesteps: timesteps, noise: noise)
+        return withoutGradients {
+            let learned = network(Variable(batch.degraded), proxy: Variable(setup.proxy)).value
+            let shape = learned.shape
+            func score(_ mask: Tensor) -> Float { objective(setup, mask: Variable(mask)).value.scalar }
+            return [("objective_M", score(learned)), ("objective_proxy", score(setup.proxy)),
+                    ("objective_none", score(Tensor(zeros: shape))), ("objective_uniform", score(Tensor(repeating: 1, shape: shape))),
+                    ("coverage_M", learned.sum() / Float(learned.count)), ("coverage_proxy", setup.proxy.sum() / Float(setup.proxy.count))]
+        }
     }
 }

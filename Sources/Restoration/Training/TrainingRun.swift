@@ -45,6 +45,24 @@ public final class TrainingRun {
 
     var checkpointPath: String { options.cacheFolder + "/checkpoint.safetensors" }
     var logPath: String { options.cacheFolder + "/log.csv" }
+    var validationPath: String { options.cacheFolder + "/validation.csv" }
+
+    /// The same 16 training pairs (drawn with a fixed seed) for every validation of every run.
+    lazy var validationBatch: TrainingBatch = {
+        var generator = SeededGenerator(seed: 777)
+        var copy = data
+        return copy.batch(16, generator: &generator)
+    }()
+
+    /// The task's validation losses, appended to validation.csv as `step,name=value;…`.
+    @discardableResult
+    func validate() throws -> [(name: String, value: Float)] {
+        let losses = task.validate(validationBatch)
+        if !losses.isEmpty {
+            try appendLine("\(step)," + losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";") + "\n", to: validationPath)
+        }
+        return losses
+    }
 
     /// Continues from the checkpoint in the cache folder; false when there is none.
     public func resume() throws -> Bool {
@@ -68,15 +86,15 @@ public final class TrainingRun {
         }
         step = Int(archive.metadata["step"] ?? "0") ?? 0
         firstCommand = archive.metadata["command"]
-        // The last 100 logged losses up to the checkpoint, so the card's final loss spans the resume.
-        if let log = try? String(contentsOfFile: logPath, encoding: .utf8) {
-            let losses = log.split(separator: "\n").dropFirst().compactMap { line -> (Int, Float)? in
+        // Steps logged after the checkpoint are run again: drop their lines. The last 100 logged losses
+        // up to the checkpoint are kept, so the card's final loss spans the resume.
+        try dropLines(after: step, in: validationPath)
+        if let kept = try dropLines(after: step, in: logPath) {
+            recentLosses = Array(kept.dropFirst().compactMap { line -> Float? in
                 let fields = line.split(separator: ",", maxSplits: 2)
-                guard fields.count == 3, let s = Int(fields[0]), let term = fields[2].split(separator: ";").first,
-                      let value = term.split(separator: "=").last.flatMap({ Float($0) }) else { return nil }
-                return (s, value)
-            }
-            recentLosses = Array(losses.filter { $0.0 <= step }.map(\.1).suffix(100))
+                guard fields.count == 3, let term = fields[2].split(separator: ";").first else { return nil }
+                return term.split(separator: "=").last.flatMap { Float($0) }
+            }.suffix(100))
         }
         elapsed = Double(archive.metadata["elapsed"] ?? "0") ?? 0
         bestLoss = Float(archive.metadata["best_loss"] ?? "inf") ?? .infinity
@@ -103,7 +121,8 @@ public final class TrainingRun {
     /// Trains until `options.steps`, calling `progress` after every step.
     public func run(progress: (_ step: Int, _ losses: [(name: String, value: Float)], _ secondsPerStep: Double) -> Void) throws {
         try Folder.create(options.cacheFolder + "/samples")
-        if pathKind(logPath) != .file { try appendLog("step,seconds," + "loss_terms\n") }
+        if pathKind(logPath) != .file { try appendLine("step,seconds,loss_terms\n", to: logPath) }
+        if pathKind(validationPath) != .file { try appendLine("step,losses_on_a_fixed_batch\n", to: validationPath) }
         var sampleGenerator = SeededGenerator(seed: 12_345)
         var sampleData = data
         let sampleBatch = sampleData.batch(4, generator: &sampleGenerator)
@@ -118,11 +137,12 @@ public final class TrainingRun {
             if recentLosses.count > 100 { recentLosses.removeFirst() }
             let smoothed = recentLosses.reduce(0, +) / Float(recentLosses.count)
             if recentLosses.count >= 20 { bestLoss = min(bestLoss, smoothed) }
-            try appendLog("\(step),\(String(format: "%.3f", seconds)),\(losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";"))\n")
+            try appendLine("\(step),\(String(format: "%.3f", seconds)),\(losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";"))\n", to: logPath)
             progress(step, losses, seconds)
             if step % options.sampleEvery == 0 || step == options.steps {
                 let grid = RGBImage.grid(task.sampleRows(sampleBatch))
                 try ImageFile.write(grid, to: options.cacheFolder + "/samples/step\(String(format: "%07d", step)).png")
+                try validate()
             }
             if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
         }
@@ -130,6 +150,7 @@ public final class TrainingRun {
 
     /// Writes the trained weights (the EMA where there is one) as fp16 safetensors, with a model card.
     public func export() throws {
+        let validation = task.validate(validationBatch)
         let module = task.module
         var saved: [Tensor] = []
         if let average = task.average {
@@ -145,7 +166,8 @@ public final class TrainingRun {
             "configuration": (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config,
             "parameters": module.parameterCount, "data": options.dataDescription, "steps": step, "batch": options.batch,
             "learning_rate": task.optimizer.learningRate, "final_loss_mean_last_100": final.isFinite ? Double(final) : NSNull(), "best_loss_mean_100": bestLoss.isFinite ? Double(bestLoss) : NSNull(),
-            "wall_seconds": Int(elapsed), "ema": task.average != nil, "command": firstCommand ?? options.command,
+            "wall_seconds": Int(elapsed), "ema": task.average != nil,
+            "validation_on_fixed_batch": Dictionary(validation.map { ($0.name, Double($0.value)) }, uniquingKeysWith: { a, _ in a }), "command": firstCommand ?? options.command,
             "last_command": options.command,
             "date": ISO8601DateFormatter().string(from: Date()),
         ]
@@ -153,13 +175,23 @@ public final class TrainingRun {
         try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: card, options: [.prettyPrinted, .sortedKeys])), to: cardPath)
     }
 
-    private func appendLog(_ line: String) throws {
-        if let handle = FileHandle(forWritingAtPath: logPath) {
+    /// Removes the lines of a `step,…` CSV logged after `step`; the lines kept, header first.
+    @discardableResult
+    private func dropLines(after step: Int, in path: String) throws -> [Substring]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        let kept = Array(lines.prefix(1) + lines.dropFirst().filter { line in Int(line.prefix { $0 != "," }).map { $0 <= step } ?? false })
+        if kept.count != lines.count { try AtomicFile.write(Array((kept.joined(separator: "\n") + "\n").utf8), to: path) }
+        return kept
+    }
+
+    private func appendLine(_ line: String, to path: String) throws {
+        if let handle = FileHandle(forWritingAtPath: path) {
             handle.seekToEndOfFile()
             handle.write(Data(line.utf8))
             handle.closeFile()
         } else {
-            try Data(line.utf8).write(to: URL(fileURLWithPath: logPath))
+            try Data(line.utf8).write(to: URL(fileURLWithPath: path))
         }
     }
 }

@@ -14,11 +14,15 @@ public protocol TrainingTask: AnyObject {
     func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)]
     /// Sample-grid rows (input / output / ground truth) for a fixed batch.
     func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]]
+    /// Named losses on a fixed batch with fixed noise and timesteps: unlike the training loss, they
+    /// compare from one call to the next. The same batch is passed every time.
+    func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)]
 }
 
 extension TrainingTask {
     /// Only the denoiser keeps an average of its weights.
     public var average: ExponentialMovingAverage? { nil }
+    public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] { [] }
 }
 
 /// Canonical JSON (sorted keys), so that equal configurations compare equal as text.
@@ -42,6 +46,10 @@ public final class ConditionerTask: TrainingTask {
     public func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]] {
         let out = withoutGradients { trainer.network(Variable(batch.degraded)) }.value
         return rows(batch, out)
+    }
+    public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
+        let (total, l1, identity) = trainer.evaluate(batch)
+        return [("loss", total), ("l1", l1), ("identity", identity)]
     }
 }
 
@@ -67,6 +75,23 @@ public final class DiffusionTask: TrainingTask {
         let epsilon = withoutGradients { trainer.network(input, timesteps: [Float](repeating: 200, count: batch.size)) }.value
         return rows(batch, DiffusionMath.predictedStart(yt, noise: epsilon, alphaBar: ab))
     }
+    /// The noise-prediction loss at timesteps spread evenly over 1…400 (where restoration from
+    /// T′ = 400 runs) and over 1…T, with the trained weights and with their average (what is exported).
+    public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
+        var g = SeededGenerator(seed: 0)
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
+        func spread(_ limit: Int) -> [Int] { (0..<batch.size).map { 1 + (2 * $0 + 1) * (limit - 1) / (2 * batch.size) } }
+        func losses(_ prefix: String) -> [(name: String, value: Float)] {
+            [(prefix + "t1-400", trainer.evaluate(batch, timesteps: spread(400), noise: noise)),
+             (prefix + "t1-\(trainer.schedule.steps)", trainer.evaluate(batch, timesteps: spread(trainer.schedule.steps), noise: noise))]
+        }
+        let trained = losses("")
+        let parameters = trainer.network.parameters
+        let saved = parameters.map(\.value)
+        trainer.average.copy(to: parameters)
+        defer { for (p, v) in zip(parameters, saved) { p.assign(v) } }
+        return trained + losses("ema_")
+    }
 }
 
 public final class MaskTask: TrainingTask {
@@ -87,6 +112,14 @@ public final class MaskTask: TrainingTask {
         let mask = withoutGradients { trainer.network(Variable(batch.degraded), proxy: Variable(proxy)) }.value
         let masks = Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }
         return rows(batch, conditioned) .enumerated().map { i, row in row + [image(masks, i)] }
+    }
+    /// The objective with the learned M beside the masks it should beat: M′ (its input), no
+    /// guidance and uniform guidance; plus the learned mask's coverage.
+    public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
+        var g = SeededGenerator(seed: 0)
+        let timesteps = (0..<batch.size).map { 1 + (2 * $0 + 1) * (trainer.maxTimestep - 1) / (2 * batch.size) }
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
+        return trainer.compareMasks(batch, timesteps: timesteps, noise: noise)
     }
 }
 
