@@ -32,6 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between sample grids.") var sampleEvery = 250
     @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
     @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
+    @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 10
+    @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
 
     func run() throws {
         EngineRuntime.prepare()
@@ -50,7 +52,8 @@ struct TrainCommand: ParsableCommand {
                                                   focusLimit: focus > 0 ? focus : nil))
         case .mask:
             task = MaskTask(MaskTrainer(network: MaskBranch(.standard, seed: seed), unet: try ModelStore.loadUNet(from: models),
-                                        conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3))
+                                        conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3,
+                                        perceptualWeight: perceptualWeight, updateScale: updateScale))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)

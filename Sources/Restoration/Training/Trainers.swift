@@ -133,7 +133,7 @@ public final class MaskTrainer {
     public var maxTimestep: Int
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
-                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, updateScale: Float = 50,
+                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, updateScale: Float = 10,
                 maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
