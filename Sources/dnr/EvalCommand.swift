@@ -68,6 +68,9 @@ struct EvalCommand: ParsableCommand {
             return
         }
         try Folder.create(out + "/images")
+        // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
+        try EvaluationRunRecord(data: URL(fileURLWithPath: data).standardizedFileURL.path, split: split, seed: seed, methods: methods.map(\.rawValue), startStep: startStep, steps: steps,
+                                scale: scale, delta: delta, weights: ModelFingerprint.list(in: weights)).claim(folder: out)
         let csvPath = out + "/scores.csv"
         var rows = EvaluationReport.parse(csv: (try? String(contentsOfFile: csvPath, encoding: .utf8)) ?? "")
         if rows.isEmpty { try Data((EvaluationReport.csvHeader + "\n").utf8).write(to: URL(fileURLWithPath: csvPath)) }

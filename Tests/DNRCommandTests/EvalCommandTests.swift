@@ -56,6 +56,13 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         let second = try runDNR(arguments)
         #expect(second.status == 0)
         #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
+        // Resuming with another knob or other weights would mix runs: refused, naming what differs.
+        let changed = try runDNR(arguments.map { $0 == "0.05" ? "0.06" : $0 })
+        #expect(changed.status != 0 && changed.standardError.contains("other delta"), "\(changed.standardError)")
+        let otherWeights = try tinyWeights(seed: 9)
+        let moved = try runDNR(arguments.map { $0 == weights ? otherWeights : $0 })
+        #expect(moved.status != 0 && moved.standardError.contains("other weights"), "\(moved.standardError)")
+        #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
     }
 
     @Test func sweepWritesTheCurve() throws {

@@ -5,14 +5,14 @@ import Tensors
 import Testing
 
 /// Tiny random networks at R = 32, saved as dnr's weight files.
-func tinyWeights() throws -> String {
+func tinyWeights(seed: UInt64 = 1) throws -> String {
     let folder = try scratchFolder()
     let ipc = ConditionerConfiguration(resolution: 32, width: 8, blocks: 1)
     let unet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution: 32, widths: [8, 16], blocksPerLevel: 1,
                                  attentionLevels: [1], timeFeatures: 8, timeEmbedding: 16, groups: 4)
-    try ModelStore.save(IdentityPreservingConditioner(ipc, seed: 1), configuration: ipc, to: folder + "/" + ModelStore.conditionerFile)
-    try ModelStore.save(ConditionalUNet(unet, seed: 2), configuration: unet, to: folder + "/" + ModelStore.unetFile, dtype: .f16)
-    try ModelStore.save(MaskBranch(.standard, seed: 3), configuration: MaskConfiguration.standard, to: folder + "/" + ModelStore.maskFile)
+    try ModelStore.save(IdentityPreservingConditioner(ipc, seed: seed), configuration: ipc, to: folder + "/" + ModelStore.conditionerFile)
+    try ModelStore.save(ConditionalUNet(unet, seed: seed + 1), configuration: unet, to: folder + "/" + ModelStore.unetFile, dtype: .f16)
+    try ModelStore.save(MaskBranch(.standard, seed: seed + 2), configuration: MaskConfiguration.standard, to: folder + "/" + ModelStore.maskFile)
     return folder
 }
 
