@@ -3,6 +3,7 @@ import FaceID
 import Foundation
 import Imaging
 import CommandLineSupport
+import Tensors
 
 struct AlignmentOption: ParsableArguments {
     @Option(help: "How inputs are framed: chip (a dlib face chip, any square size) or ffhq512 (FFHQ-aligned faces).")
@@ -40,11 +41,14 @@ struct IdentityCommand: ParsableCommand {
 
     func run() throws {
         let recognizer = try FaceRecognizer.loadDefault()
-        let a = recognizer.descriptor(of: try readChip(first, alignment.align))
-        let b = recognizer.descriptor(of: try readChip(second, alignment.align))
-        let c = IdentityComparison(a, b, threshold: recognizer.samePersonThreshold)
+        let chipA = try readChip(first, alignment.align), chipB = try readChip(second, alignment.align)
+        let c = IdentityComparison(recognizer.descriptor(of: chipA), recognizer.descriptor(of: chipB), threshold: recognizer.samePersonThreshold)
         print(String(format: "cosine %.4f  distance %.4f  %@ (dlib's rule: distance < %.2f)", c.cosine, c.distance,
                      c.samePerson ? "same person" : "different people", recognizer.samePersonThreshold))
+        // At the first image's size, as dnr eval scores an output against its ground truth.
+        let resized = chipB.width == chipA.width ? chipB : chipB.resized(to: chipA.width, filter: chipB.width > chipA.width ? .box : .bicubic)
+        let perceptual = withoutGradients { recognizer.perceptualDistance(Variable(chipA.tensor()), Variable(resized.tensor())) }.value.scalar
+        print(String(format: "face-perceptual distance %.4f (our LPIPS stand-in on the recognizer's features; 0 for equal images)", perceptual))
     }
 }
 

@@ -10,6 +10,10 @@ import Testing
         #expect(same.standardOutput.contains("same person"))
         let different = try runDNR(["ids", chips + "chip01.png", chips + "chip03.png"])
         #expect(different.standardOutput.contains("different people"))
+        // The face-perceptual distance: 0 for an image against itself, positive for two people.
+        let itself = try runDNR(["ids", chips + "chip01.png", chips + "chip01.png"])
+        #expect(itself.standardOutput.contains("face-perceptual distance 0.0000"), "\(itself.standardOutput)")
+        #expect(different.standardOutput.contains("face-perceptual distance 0.") && !different.standardOutput.contains("distance 0.0000 ("))
     }
 
     @Test func embedPrintsA128DimensionalDescriptor() throws {
