@@ -117,6 +117,7 @@ struct EvalCommand: ParsableCommand {
         report += EvaluationReport.tables(rows)
         let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorPath, encoding: .utf8)) ?? "")
         report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
+        report += EvaluationClaims.markdown(rows)
         report += """
 
         Deviations from the paper: identity is measured with dlib's face-recognition ResNet (not ArcFace); the \
@@ -127,6 +128,7 @@ struct EvalCommand: ParsableCommand {
         """
         try AtomicFile.write(Array(report.utf8), to: out + "/report.md")
         print(EvaluationReport.tables(rows))
+        print(EvaluationClaims.markdown(rows))
         print("report: \(out)/report.md")
     }
 

@@ -41,6 +41,9 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(report.contains("Setting `paper` (4 faces"))
         #expect(report.contains("(2 probes against a gallery of 2 identities.)"))
         #expect(report.contains("Deviations from the paper"))
+        // The claims that the methods run allow: ipc vs bicubic, net2 vs ipc, net4 vs ipc (no net3, so no share).
+        #expect(report.contains("#### The paper's claims, setting `paper`") && report.contains("ipc has a higher SSIM than bicubic"))
+        #expect(report.contains("net4's IDS is within 0.02 of the IPC's") && !report.contains("net3"))
         // The weights are named by their hashes.
         let unetHash = try String(decoding: runShaSum(weights + "/unet.safetensors").prefix(16), as: UTF8.self)
         #expect(report.contains("`unet.safetensors` sha256 `\(unetHash)…`"), "\(report)")
