@@ -102,6 +102,15 @@ struct SmallParityNetwork {
         #expect(abs(ema.shadow[0].scalars[0] - (1 - 0.1 * 2 / 11 * 0.25)) < 1e-6)
         #expect(ema.updates == 3 && abs(ema.currentDecay - 4 / 13) < 1e-7)
     }
+
+    @Test func withAverageLendsTheShadowAndGivesTheWeightsBack() {
+        let p = Variable(Tensor(zeros: [2]), requiresGradient: true)
+        let ema = ExponentialMovingAverage(parameters: [p], decay: 0.5)
+        p.assign(Tensor(repeating: 1, shape: [2]))
+        ema.update(from: [p])  // shadow 0.5
+        let inside = ema.withAverage(in: [p]) { p.value.scalars }
+        #expect(inside == [0.5, 0.5] && p.value.scalars == [1, 1])
+    }
 }
 
 @Suite struct SafetensorsTests {

@@ -205,7 +205,3 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
                             mask: mask, modelMilliseconds: modelTime, guidanceMilliseconds: guidanceTime)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -54,14 +54,12 @@ public final class TrainingRun {
         return copy.batch(16, generator: &generator)
     }()
 
-    /// The task's validation losses, appended to validation.csv as `step,name=value;…`.
-    @discardableResult
-    func validate() throws -> [(name: String, value: Float)] {
+    /// Appends the task's validation losses to validation.csv as `step,name=value;…`.
+    func validate() throws {
         let losses = task.validate(validationBatch)
         if !losses.isEmpty {
             try appendLine("\(step)," + losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";") + "\n", to: validationPath)
         }
-        return losses
     }
 
     /// Continues from the checkpoint in the cache folder; false when there is none.
@@ -152,14 +150,9 @@ public final class TrainingRun {
     public func export() throws {
         let validation = task.validate(validationBatch)
         let module = task.module
-        var saved: [Tensor] = []
-        if let average = task.average {
-            saved = module.parameters.map(\.value)
-            average.copy(to: module.parameters)
-        }
-        defer { if !saved.isEmpty { for (p, v) in zip(module.parameters, saved) { p.assign(v) } } }
         let config = task.configurationJSON
-        try Safetensors.write(module.parameterTensors, dtype: .f16, metadata: ["config": config], to: options.exportPath)
+        let write = { try Safetensors.write(module.parameterTensors, dtype: .f16, metadata: ["config": config], to: self.options.exportPath) }
+        if let average = task.average { try average.withAverage(in: module.parameters, write) } else { try write() }
         let final = recentLosses.isEmpty ? Float.nan : recentLosses.reduce(0, +) / Float(recentLosses.count)
         let card: [String: Any] = [
             "network": task.kind, "weights": (options.exportPath as NSString).lastPathComponent, "dtype": "F16",

@@ -80,17 +80,12 @@ public final class DiffusionTask: TrainingTask {
     public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
         var g = SeededGenerator(seed: 0)
         let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
-        func spread(_ limit: Int) -> [Int] { (0..<batch.size).map { 1 + (2 * $0 + 1) * (limit - 1) / (2 * batch.size) } }
         func losses(_ prefix: String) -> [(name: String, value: Float)] {
-            [(prefix + "t1-400", trainer.evaluate(batch, timesteps: spread(400), noise: noise)),
-             (prefix + "t1-\(trainer.schedule.steps)", trainer.evaluate(batch, timesteps: spread(trainer.schedule.steps), noise: noise))]
+            [(prefix + "t1-400", trainer.evaluate(batch, timesteps: spreadTimesteps(batch.size, upTo: 400), noise: noise)),
+             (prefix + "t1-\(trainer.schedule.steps)",
+              trainer.evaluate(batch, timesteps: spreadTimesteps(batch.size, upTo: trainer.schedule.steps), noise: noise))]
         }
-        let trained = losses("")
-        let parameters = trainer.network.parameters
-        let saved = parameters.map(\.value)
-        trainer.average.copy(to: parameters)
-        defer { for (p, v) in zip(parameters, saved) { p.assign(v) } }
-        return trained + losses("ema_")
+        return losses("") + trainer.average.withAverage(in: trainer.network.parameters) { losses("ema_") }
     }
 }
 
@@ -117,10 +112,14 @@ public final class MaskTask: TrainingTask {
     /// guidance and uniform guidance; plus the learned mask's coverage.
     public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
         var g = SeededGenerator(seed: 0)
-        let timesteps = (0..<batch.size).map { 1 + (2 * $0 + 1) * (trainer.maxTimestep - 1) / (2 * batch.size) }
         let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
-        return trainer.compareMasks(batch, timesteps: timesteps, noise: noise)
+        return trainer.compareMasks(batch, timesteps: spreadTimesteps(batch.size, upTo: trainer.maxTimestep), noise: noise)
     }
+}
+
+/// `count` timesteps spread evenly over 1…limit (the midpoints of equal bins), for validation.
+func spreadTimesteps(_ count: Int, upTo limit: Int) -> [Int] {
+    (0..<count).map { 1 + (2 * $0 + 1) * (limit - 1) / (2 * count) }
 }
 
 func image(_ batch: Tensor, _ index: Int) -> RGBImage {

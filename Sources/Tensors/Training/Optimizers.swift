@@ -113,6 +113,14 @@ public final class ExponentialMovingAverage {
         for (p, s) in zip(parameters, shadow) { p.assign(s) }
     }
 
+    /// Runs `body` with the averaged values in `parameters`, then puts their own values back.
+    public func withAverage<T>(in parameters: [Variable], _ body: () throws -> T) rethrows -> T {
+        let saved = parameters.map(\.value)
+        copy(to: parameters)
+        defer { for (p, v) in zip(parameters, saved) { p.assign(v) } }
+        return try body()
+    }
+
     public func restore(shadow: [Tensor], updates: Int) {
         precondition(shadow.map(\.shape) == self.shadow.map(\.shape), "EMA state does not match the parameters")
         self.shadow = shadow
