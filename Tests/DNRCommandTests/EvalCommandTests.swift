@@ -68,6 +68,40 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
     }
 
+    /// Two one-thread shards writing into one folder at the same time, then a plain run for the report, give
+    /// the same scores as one plain run: every face once, no line lost or torn.
+    @Test func shardsShareOneFolder() throws {
+        let data = try faces(), weights = try tinyWeights()
+        func arguments(_ out: String) -> [String] {
+            ["eval", "--data", data, "--setting", "both", "--methods", "ipc", "net4", "--weights", weights, "--out", out,
+             "--tprime", "10", "--steps", "2", "--delta", "0.05"]
+        }
+        let single = try scratchFolder() + "/single", sharded = try scratchFolder() + "/sharded"
+        #expect(try runDNR(arguments(single)).status == 0)
+        let results = UncheckedResults()
+        let shardArguments = (0..<2).map { arguments(sharded) + ["--threads", "1", "--shard", "\($0)/2"] }
+        DispatchQueue.concurrentPerform(iterations: 2) { i in results.set(i, try? runDNR(shardArguments[i])) }
+        #expect(results.values.allSatisfy { $0?.status == 0 }, "\(results.values.map { $0?.standardError ?? "no result" })")
+        let final = try runDNR(arguments(sharded))
+        #expect(final.status == 0, "\(final.standardError)")
+        func scores(_ out: String) throws -> [String: Double] {
+            var table: [String: Double] = [:]
+            for line in try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",")
+                let key = "\(f[0])/\(f[1])/\(f[3])"
+                #expect(table[key] == nil, "\(key) scored twice")
+                table[key] = Double(f[4])
+            }
+            return table
+        }
+        let expected = try scores(single), got = try scores(sharded)
+        #expect(expected.count == 2 * 4 * 2 && Set(got.keys) == Set(expected.keys))
+        for (key, psnr) in expected { #expect(abs((got[key] ?? 0) - psnr) < 1e-3, "\(key)") }
+        #expect(try runDNR(arguments(sharded) + ["--shard", "2/2"]).standardError.contains("--shard takes I/N"))
+        let report = try String(contentsOfFile: sharded + "/report.md", encoding: .utf8)
+        #expect(report.contains("Setting `paper` (4 faces") && report.contains("Setting `extreme` (4 faces"))
+    }
+
     @Test func sweepWritesTheCurve() throws {
         let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/sweep"
         let result = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net4", "--weights", weights, "--out", out,
@@ -77,4 +111,11 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(csv.count == 3 && csv[0] == "scale,ids,perceptual,psnr,same_person" && csv[1].hasPrefix("0.0,") && csv[2].hasPrefix("50.0,"))
         #expect(try ImageFile.read(out + "/sweep_scale.png").width == 320)
     }
+}
+
+/// Results of concurrently run commands, one slot each.
+final class UncheckedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var values: [CommandResult?] = [nil, nil]
+    func set(_ i: Int, _ value: CommandResult?) { lock.lock(); values[i] = value; lock.unlock() }
 }
