@@ -78,80 +78,22 @@ struct EvalCommand: ParsableCommand {
             try runSweep(evaluator, knob: knob, values: values, files: files)
             return
         }
-        try Folder.create(out + "/images")
-        // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
-        try EvaluationRunRecord(data: URL(fileURLWithPath: data).standardizedFileURL.path, split: split, seed: seed, methods: methods.map(\.rawValue), startStep: startStep, steps: steps,
-                                scale: scale, delta: delta, weights: ModelFingerprint.list(in: weights)).claim(folder: out)
-        let csvPath = out + "/scores.csv"
-        var rows = EvaluationReport.parse(csv: (try? String(contentsOfFile: csvPath, encoding: .utf8)) ?? "")
-        if rows.isEmpty { try Data((EvaluationReport.csvHeader + "\n").utf8).write(to: URL(fileURLWithPath: csvPath)) }
-        let done = Set(rows.map { "\($0.setting.rawValue)/\($0.index)" })
-        let descriptorPath = out + "/descriptors.csv"
-        if !FileManager.default.fileExists(atPath: descriptorPath) { try Data().write(to: URL(fileURLWithPath: descriptorPath)) }
         let settings: [EvaluationSetting] = setting == .both ? [.paper, .extreme] : [setting == .paper ? .paper : .extreme]
+        var evaluation = EvaluationRun(folder: out, evaluator: evaluator, files: files, identities: identities, settings: settings, methods: methods, seed: seed)
+        evaluation.shard = shardSpec
+        // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
+        let record = EvaluationRunRecord(data: URL(fileURLWithPath: data).standardizedFileURL.path, split: split, seed: seed, methods: methods.map(\.rawValue),
+                                         startStep: startStep, steps: steps, scale: scale, delta: delta, weights: ModelFingerprint.list(in: weights))
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
-        for s in settings {
-            for (index, file) in files.enumerated() {
-                defer { progress.advance() }
-                if done.contains("\(s.rawValue)/\(index)") { continue }
-                if let shardSpec, index % shardSpec.count != shardSpec.index { continue }
-                let imageSeed = SeededGenerator(seed: seed, stream: "\(s.rawValue) \(index)").state.0
-                let (clean, degraded, _) = try evaluator.degrade(try ImageFile.read(file), setting: s, seed: imageSeed)
-                var lines: [String] = []
-                var descriptorLines = [EvaluationReport.descriptorLine(setting: s, index: index, method: "truth", recognizer.descriptor(of: clean))]
-                var outputs: [RGBImage] = [degraded]
-                for method in methods {
-                    let start = Date()
-                    let restored = evaluator.restore(degraded, method: method, seed: imageSeed)
-                    let seconds = Date().timeIntervalSince(start)
-                    let row = ScoredOutput(setting: s, index: index, file: file, method: method,
-                                           scores: evaluator.score(restored, truth: clean, seconds: seconds), truthSharpness: ImageMetrics.sharpness(clean))
-                    rows.append(row)
-                    lines.append(EvaluationReport.csvLine(row))
-                    descriptorLines.append(EvaluationReport.descriptorLine(setting: s, index: index, method: method.rawValue, recognizer.descriptor(of: restored)))
-                    outputs.append(restored)
-                }
-                if index < 16 { try ImageFile.write(RGBImage.grid([outputs + [clean]]), to: out + "/images/\(s.rawValue)_\(String(format: "%03d", index)).png") }
-                // Descriptors first: a face counts as done once its scores line is written.
-                try append(descriptorLines, to: descriptorPath)
-                try append(lines, to: csvPath)
-            }
-        }
-        // One picture per setting: the first 16 faces' rows stacked.
-        for s in settings {
-            let rowsOfFaces = (0..<min(16, files.count)).compactMap { try? ImageFile.read(out + "/images/\(s.rawValue)_\(String(format: "%03d", $0)).png") }
-            if !rowsOfFaces.isEmpty { try ImageFile.write(RGBImage.grid(rowsOfFaces.map { [$0] }, spacing: 0), to: out + "/grid_\(s.rawValue).png") }
-        }
-        var report = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
-        report += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
-        report += "Diffusion: T′ = \(startStep), \(steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"), s = \(scale), δ = \(delta).\n"
-        report += "Columns of the grids (grid_SETTING.png: the first 16 faces; images/: one face each): input, then each method in that order, then the ground truth.\n"
-        report += EvaluationReport.tables(rows)
-        let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorPath, encoding: .utf8)) ?? "")
-        report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
-        report += EvaluationClaims.markdown(rows)
-        report += """
-
-        Deviations from the paper: identity is measured with dlib's face-recognition ResNet (not ArcFace); the \
-        perceptual column is our face-perceptual distance on that network's features (LPIPS's ImageNet backbones \
-        are not available here); faces are 64×64 dlib chips, not 512×512 FFHQ crops. Intervals are 95 % normal \
-        approximations over faces.
-
-        """
-        try AtomicFile.write(Array(report.utf8), to: out + "/report.md")
+        try evaluation.scoreMissingFaces(record: record) { progress.advance() }
+        var header = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
+        header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
+        header += "Diffusion: T′ = \(startStep), \(steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"), s = \(scale), δ = \(delta).\n"
+        try evaluation.writeReport(header: header)
+        let rows = try evaluation.scoredOutputs()
         print(EvaluationReport.tables(rows))
         print(EvaluationClaims.markdown(rows))
         print("report: \(out)/report.md")
-    }
-
-    /// One write to a file opened for appending: shards sharing the file never interleave or clobber lines.
-    func append(_ lines: [String], to path: String) throws {
-        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
-        let fd = open(path, O_WRONLY | O_APPEND)
-        guard fd >= 0 else { throw ValidationError("cannot append to \(path)") }
-        defer { close(fd) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if written != bytes.count { throw ValidationError("short write to \(path)") }
     }
 
     /// The identity-vs-perceptual curve of one method over a knob's values (paper setting).

@@ -62,7 +62,8 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
 
 public enum EvaluationRunError: Error, CustomStringConvertible {
     case mismatch(String)
+    case io(String)
     public var description: String {
-        switch self { case .mismatch(let text): text }
+        switch self { case .mismatch(let text), .io(let text): text }
     }
 }
