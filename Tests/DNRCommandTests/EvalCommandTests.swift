@@ -59,6 +59,10 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         let second = try runDNR(arguments)
         #expect(second.status == 0)
         #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
+        // A smaller --limit reports only the faces it names, though the folder holds more.
+        #expect(try runDNR(arguments + ["--limit", "2"]).status == 0)
+        let smaller = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(smaller.contains("Setting `paper` (2 faces"), "\(smaller)")
         // Resuming with another knob or other weights would mix runs: refused, naming what differs.
         let changed = try runDNR(arguments.map { $0 == "0.05" ? "0.06" : $0 })
         #expect(changed.status != 0 && changed.standardError.contains("other delta"), "\(changed.standardError)")

@@ -39,7 +39,7 @@ public struct EvaluationRun {
     public func scoreMissingFaces(record: EvaluationRunRecord, advance: () -> Void) throws {
         try Folder.create(folder + "/images")
         try record.claim(folder: folder)
-        let done = Set(try scoredOutputs().map { "\($0.setting.rawValue)/\($0.index)" })
+        let done = Set(try allScoredOutputs().map { "\($0.setting.rawValue)/\($0.index)" })
         if ((try? FileManager.default.attributesOfItem(atPath: scoresPath)[.size] as? Int) ?? 0) == 0 { try Data((EvaluationReport.csvHeader + "\n").utf8).write(to: URL(fileURLWithPath: scoresPath)) }
         if !FileManager.default.fileExists(atPath: descriptorsPath) { try Data().write(to: URL(fileURLWithPath: descriptorsPath)) }
         for setting in settings {
@@ -79,7 +79,12 @@ public struct EvaluationRun {
         folder + "/images/\(setting.rawValue)_\(String(format: "%03d", index)).png"
     }
 
+    /// The scores of this run's faces and settings: the folder may hold more (a resumed run with a smaller --limit).
     public func scoredOutputs() throws -> [ScoredOutput] {
+        try allScoredOutputs().filter { $0.index < files.count && settings.contains($0.setting) }
+    }
+
+    func allScoredOutputs() throws -> [ScoredOutput] {
         EvaluationReport.parse(csv: (try? String(contentsOfFile: scoresPath, encoding: .utf8)) ?? "")
     }
 
