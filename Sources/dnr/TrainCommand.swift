@@ -26,6 +26,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning rate (default: 2e-4 ipc, 2e-4 diffusion, 1e-3 mask).") var lr: Float?
     @Option(help: "Seed of the data order, degradations and noise.") var seed: UInt64 = 0
     @Flag(help: "Continue from the checkpoint in the cache folder.") var resume = false
+    @Flag(help: "Start from this network's exported weights in --models instead of random ones, with a fresh optimiser (when the cache's checkpoint is lost); the card records what it started from.") var fromModels = false
     @Option(help: "Cache folder for checkpoints, log and samples (default ~/.cache/dnr/train/NETWORK).") var cache: String?
     @Option(help: "Folder with the trained networks this one needs, and where it is exported (default Models).") var models = "Models"
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 50
@@ -35,37 +36,43 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 10
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
 
+    func validate() throws {
+        if resume && fromModels { throw ValidationError("--resume continues a checkpoint and --from-models starts a new run from exported weights: choose one") }
+    }
+
     func run() throws {
         EngineRuntime.prepare()
         let recognizer = try FaceRecognizer.loadDefault()
         let task: TrainingTask
         switch network {
         case .ipc:
-            task = ConditionerTask(ConditionerTrainer(network: IdentityPreservingConditioner(.standard, seed: seed), recognizer: recognizer,
+            task = ConditionerTask(ConditionerTrainer(network: fromModels ? try ModelStore.loadConditioner(from: models) : IdentityPreservingConditioner(.standard, seed: seed), recognizer: recognizer,
                                                       learningRate: lr ?? 2e-4))
         case .diffusion:
             guard let configuration = UNetConfiguration.named[unet] else {
                 throw ValidationError("unknown --unet \(unet); choose one of \(UNetConfiguration.named.keys.sorted().joined(separator: ", "))")
             }
-            task = DiffusionTask(DiffusionTrainer(network: ConditionalUNet(configuration, seed: seed),
+            task = DiffusionTask(DiffusionTrainer(network: fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(configuration, seed: seed),
                                                   conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
                                                   focusLimit: focus > 0 ? focus : nil))
         case .mask:
-            task = MaskTask(MaskTrainer(network: MaskBranch(.standard, seed: seed), unet: try ModelStore.loadUNet(from: models),
+            task = MaskTask(MaskTrainer(network: try startingMask(), unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3,
                                         perceptualWeight: perceptualWeight, updateScale: updateScale))
         }
+        let exportFile = [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile][[Network.ipc, .diffusion, .mask].firstIndex(of: network)!]
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
         var options = TrainingOptions(cacheFolder: cache ?? home + "/.cache/dnr/train/" + network.rawValue,
-                                      exportPath: models + "/" + [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile][[Network.ipc, .diffusion, .mask].firstIndex(of: network)!])
+                                      exportPath: models + "/" + exportFile)
         options.steps = steps
         options.batch = batch
         options.seed = seed
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
         options.command = (["dnr"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        if fromModels { options.startedFrom = ModelFingerprint.list(in: models).first { $0.file == exportFile }?.line }
         options.dataDescription = "\(data) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
         let run = TrainingRun(task: task, data: trainingData, options: options)
         if resume {
@@ -81,5 +88,13 @@ struct TrainCommand: ParsableCommand {
         }
         try run.export()
         print("exported \(options.exportPath) (and its model card); \(trainingData.skipped) unreadable images skipped")
+    }
+}
+
+extension TrainCommand {
+    func startingMask() throws -> MaskBranch {
+        guard fromModels else { return MaskBranch(.standard, seed: seed) }
+        guard let mask = try ModelStore.loadMask(from: models) else { throw ValidationError("--from-models: no \(ModelStore.maskFile) in \(models)") }
+        return mask
     }
 }

@@ -15,6 +15,8 @@ public struct TrainingOptions: Sendable {
     public var exportPath: String
     public var command = ""
     public var dataDescription = ""
+    /// The exported weights a run started from instead of random ones (for the model card).
+    public var startedFrom: String?
 
     public init(cacheFolder: String, exportPath: String) {
         self.cacheFolder = cacheFolder
@@ -35,6 +37,8 @@ public final class TrainingRun {
     var recentLosses: [Float] = []
     /// The command that started the run (kept across resumes, for the model card).
     var firstCommand: String?
+    /// What the run started from, when not from random weights (kept across resumes, for the model card).
+    lazy var startedFrom: String? = options.startedFrom
 
     public init(task: TrainingTask, data: TrainingData, options: TrainingOptions) {
         self.task = task
@@ -84,6 +88,7 @@ public final class TrainingRun {
         }
         step = Int(archive.metadata["step"] ?? "0") ?? 0
         firstCommand = archive.metadata["command"]
+        startedFrom = archive.metadata["started_from"]
         // Steps logged after the checkpoint are run again: drop their lines. The last 100 logged losses
         // up to the checkpoint are kept, so the card's final loss spans the resume.
         try dropLines(after: step, in: validationPath)
@@ -109,11 +114,13 @@ public final class TrainingRun {
         tensors += zip(names, task.optimizer.secondMoments).map { ("adam.v." + $0.0, $0.1) }
         if let average = task.average { tensors += zip(names, average.shadow).map { ("ema." + $0.0, $0.1) } }
         let s = generator.state
-        try Safetensors.write(tensors, metadata: [
+        var metadata = [
             "kind": task.kind, "config": task.configurationJSON, "step": String(step), "adam_step": String(task.optimizer.step),
             "elapsed": String(elapsed), "best_loss": String(bestLoss), "rng": "\(s.0),\(s.1),\(s.2),\(s.3)",
             "ema_updates": String(task.average?.updates ?? 0), "command": firstCommand ?? options.command,
-        ], to: checkpointPath)
+        ]
+        metadata["started_from"] = startedFrom
+        try Safetensors.write(tensors, metadata: metadata, to: checkpointPath)
     }
 
     /// Trains until `options.steps`, calling `progress` after every step.
@@ -161,7 +168,7 @@ public final class TrainingRun {
             "learning_rate": task.optimizer.learningRate, "final_loss_mean_last_100": final.isFinite ? Double(final) : NSNull(), "best_loss_mean_100": bestLoss.isFinite ? Double(bestLoss) : NSNull(),
             "wall_seconds": Int(elapsed), "ema": task.average != nil,
             "validation_on_fixed_batch": Dictionary(validation.map { ($0.name, Double($0.value)) }, uniquingKeysWith: { a, _ in a }), "command": firstCommand ?? options.command,
-            "last_command": options.command,
+            "last_command": options.command, "started_from": startedFrom ?? NSNull(),
             "date": ISO8601DateFormatter().string(from: Date()),
         ]
         let cardPath = String(options.exportPath.dropLast(".safetensors".count)) + ".card.json"
