@@ -16,7 +16,18 @@ struct TrainCommand: ParsableCommand {
         ends, the weights are exported as fp16 safetensors with a model card. Train in order: ipc, diffusion, mask.
         """)
 
-    enum Network: String, ExpressibleByArgument { case ipc, diffusion, mask }
+    enum Network: String, ExpressibleByArgument {
+        case ipc, diffusion, mask
+
+        /// The weight file this network is exported to (and started from with --from-models).
+        var exportFile: String {
+            switch self {
+            case .ipc: ModelStore.conditionerFile
+            case .diffusion: ModelStore.unetFile
+            case .mask: ModelStore.maskFile
+            }
+        }
+    }
 
     @Argument(help: "ipc, diffusion or mask.") var network: Network
     @Option(help: "A folder of aligned faces (with faces.csv, or just images).") var data: String
@@ -60,19 +71,18 @@ struct TrainCommand: ParsableCommand {
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3,
                                         perceptualWeight: perceptualWeight, updateScale: updateScale))
         }
-        let exportFile = [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile][[Network.ipc, .diffusion, .mask].firstIndex(of: network)!]
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)
         let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
         var options = TrainingOptions(cacheFolder: cache ?? home + "/.cache/dnr/train/" + network.rawValue,
-                                      exportPath: models + "/" + exportFile)
+                                      exportPath: models + "/" + network.exportFile)
         options.steps = steps
         options.batch = batch
         options.seed = seed
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
         options.command = (["dnr"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        if fromModels { options.startedFrom = ModelFingerprint.list(in: models).first { $0.file == exportFile }?.line }
+        if fromModels { options.startedFrom = ModelFingerprint.list(in: models).first { $0.file == network.exportFile }?.line }
         options.dataDescription = "\(data) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
         let run = TrainingRun(task: task, data: trainingData, options: options)
         if resume {

@@ -38,12 +38,13 @@ public final class TrainingRun {
     /// The command that started the run (kept across resumes, for the model card).
     var firstCommand: String?
     /// What the run started from, when not from random weights (kept across resumes, for the model card).
-    lazy var startedFrom: String? = options.startedFrom
+    var startedFrom: String?
 
     public init(task: TrainingTask, data: TrainingData, options: TrainingOptions) {
         self.task = task
         self.data = data
         self.options = options
+        startedFrom = options.startedFrom
         generator = SeededGenerator(seed: options.seed)
     }
 
