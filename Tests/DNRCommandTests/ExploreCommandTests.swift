@@ -75,7 +75,7 @@ final class TmuxSession {
     func start(snapshots: String) throws -> TmuxSession {
         let weights = try tinyWeights()
         let command = "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6 "
-            + "--delta 0.05 --scale 1 --snapshots \(snapshots); echo EXITED; stty -a; sleep 30"
+            + "--delta 0.05 --scale 1 --snapshots \(snapshots); stty -a; echo EXITED; sleep 30"
         return try TmuxSession(command: command)
     }
 
