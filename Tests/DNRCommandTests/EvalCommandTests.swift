@@ -66,6 +66,8 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         // Resuming with another knob or other weights would mix runs: refused, naming what differs.
         let changed = try runDNR(arguments.map { $0 == "0.05" ? "0.06" : $0 })
         #expect(changed.status != 0 && changed.standardError.contains("other delta"), "\(changed.standardError)")
+        let ddim = try runDNR(arguments + ["--sampler", "ddim"])
+        #expect(ddim.status != 0 && ddim.standardError.contains("other sampler"), "\(ddim.standardError)")
         let otherWeights = try tinyWeights(seed: 9)
         let moved = try runDNR(arguments.map { $0 == weights ? otherWeights : $0 })
         #expect(moved.status != 0 && moved.standardError.contains("other weights"), "\(moved.standardError)")
@@ -106,6 +108,34 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(report.contains("Setting `paper` (4 faces") && report.contains("Setting `extreme` (4 faces"))
     }
 
+    /// `--sampler ddim` reaches the diffusion methods (other outputs than DDPM's on the same noise) and the report says so;
+    /// the methods without diffusion score the same.
+    @Test func ddimSamplerIsUsed() throws {
+        let data = try faces(), weights = try tinyWeights()
+        func run(_ extra: [String]) throws -> [String: Double] {
+            let out = try scratchFolder() + "/eval"
+            let result = try runDNR(["eval", "--data", data, "--limit", "2", "--setting", "paper", "--methods", "ipc", "net2",
+                                     "--weights", weights, "--out", out, "--tprime", "10", "--steps", "3"] + extra)
+            #expect(result.status == 0, "\(result.standardError)")
+            if extra.contains("ddim") {
+                #expect(try String(contentsOfFile: out + "/report.md", encoding: .utf8).contains("3 ddim steps"))
+            }
+            var table: [String: Double] = [:]
+            for line in try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",")
+                table["\(f[1])/\(f[3])"] = Double(f[4])
+            }
+            return table
+        }
+        let ddpm = try run([]), ddim = try run(["--sampler", "ddim"])
+        #expect(ddpm.count == 4 && ddim.count == 4)
+        for face in 0..<2 {
+            #expect(abs(ddpm["\(face)/ipc"]! - ddim["\(face)/ipc"]!) < 1e-9)
+            #expect(abs(ddpm["\(face)/net2"]! - ddim["\(face)/net2"]!) > 1e-3)
+        }
+        #expect(try runDNR(["eval", "--data", data, "--weights", weights, "--out", try scratchFolder(), "--eta", "0.5"]).standardError.contains("--eta applies to --sampler ddim"))
+    }
+
     @Test func sweepWritesTheCurve() throws {
         let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/sweep"
         let result = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net4", "--weights", weights, "--out", out,
@@ -114,6 +144,12 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         let csv = try String(contentsOfFile: out + "/sweep_scale.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 3 && csv[0] == "scale,ids,perceptual,psnr,same_person" && csv[1].hasPrefix("0.0,") && csv[2].hasPrefix("50.0,"))
         #expect(try ImageFile.read(out + "/sweep_scale.png").width == 320)
+        // K is a knob too: one and two steps from T′ give other outputs.
+        let steps = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net2", "--weights", weights, "--out", out,
+                                "--tprime", "6", "--delta", "0.05", "--sweep", "steps=1,2"])
+        #expect(steps.status == 0, "\(steps.standardError)")
+        let rows = try String(contentsOfFile: out + "/sweep_steps.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
+        #expect(rows.count == 3 && rows[1][0] == "1.0" && rows[2][0] == "2.0" && rows[1][3] != rows[2][3])
     }
 }
 

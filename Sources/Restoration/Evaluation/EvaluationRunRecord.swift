@@ -12,11 +12,13 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
     public var steps: Int?
     public var scale: Float
     public var delta: Float
+    /// The reverse process ("ddpm", "ddim", "ddim(η=…)"); absent in runs made before the choice existed, which were DDPM.
+    public var sampler: String?
     /// "file sha256" of each network file used.
     public var weights: [String]
 
     public init(data: String, split: String, seed: UInt64, methods: [String], startStep: Int, steps: Int?, scale: Float, delta: Float,
-                weights: [ModelFingerprint]) {
+                sampler: SamplerKind = .ddpm, weights: [ModelFingerprint]) {
         self.data = data
         self.split = split
         self.seed = seed
@@ -25,6 +27,7 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         self.steps = steps
         self.scale = scale
         self.delta = delta
+        self.sampler = sampler.name
         self.weights = weights.map { "\($0.file) \($0.sha256)" }
     }
 
@@ -39,6 +42,7 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         if steps != other.steps { names.append("steps") }
         if scale != other.scale { names.append("scale") }
         if delta != other.delta { names.append("delta") }
+        if (sampler ?? "ddpm") != (other.sampler ?? "ddpm") { names.append("sampler") }
         if weights != other.weights { names.append("weights") }
         return names
     }

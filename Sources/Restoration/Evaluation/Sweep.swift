@@ -3,13 +3,14 @@ import Tensors
 
 /// A knob the explorer exposes, swept by `dnr eval --sweep`.
 public enum SweepKnob: String, CaseIterable, Sendable {
-    case scale, delta, tprime
+    case scale, delta, tprime, steps
 
     public func apply(_ value: Double, to settings: inout SamplerSettings) {
         switch self {
         case .scale: settings.scale = Float(value)
         case .delta: settings.delta = Float(value)
         case .tprime: settings.startStep = Int(value.rounded())
+        case .steps: settings.steps = Int(value.rounded())
         }
     }
 
