@@ -31,7 +31,7 @@ keys "NNNNN"              # 50 steps
 shot after-50-steps "${STEP_WAIT:-15}"
 keys "c"                  # compare mode: off, uniform, masked on the same noise
 keys "e"                  # run to the end
-shot compare "${COMPARE_WAIT:-40}"
+shot compare "${COMPARE_WAIT:-90}"   # three runs of K steps; slower when training shares the cores
 keys "?"
 shot help 2
 keys "?q"
