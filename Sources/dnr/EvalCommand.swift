@@ -32,7 +32,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @Option(name: .customLong("tprime"), help: "T′ for the diffusion methods.") var startStep = 400
     @Option(help: "Diffusion steps K (respaced DDPM or DDIM); default every step.") var steps: Int?
-    @OptionGroup var reverseProcess: ReverseProcessOptions
+    @Option(help: "ddpm or ddim.") var sampler: SamplerOptions.Sampler = .ddpm
+    @Option(help: "DDIM's η.") var eta = 0.0
     @Option(help: "Guidance strength s.") var scale: Float = 1000
     @Option(help: "δ of the proxy mask.") var delta: Float = 0.04
     @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=… or steps=… (K).") var sweep: String?
@@ -46,10 +47,12 @@ struct EvalCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
+    var samplerKind: SamplerKind { sampler == .ddpm ? .ddpm : .ddim(eta: eta) }
+
     var stepsDescription: String {
-        switch reverseProcess.kind {
+        switch samplerKind {
         case .ddpm: steps.map { "\($0) respaced DDPM steps" } ?? "every DDPM step"
-        case .ddim: "\(steps.map(String.init) ?? "every") \(reverseProcess.kind.name) steps"
+        case .ddim: "\(steps.map(String.init) ?? "every") \(samplerKind.name) steps"
         }
     }
 
@@ -58,7 +61,8 @@ struct EvalCommand: ParsableCommand {
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if reverseProcess.eta != 0 && reverseProcess.sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
+        if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
+        if eta != 0 && sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
     }
 
     func run() throws {
@@ -69,7 +73,7 @@ struct EvalCommand: ParsableCommand {
         let evaluator = Evaluator(conditioner: conditioner, pipeline: pipeline, recognizer: recognizer)
         evaluator.samplerSettings.startStep = startStep
         evaluator.samplerSettings.steps = steps
-        evaluator.samplerSettings.kind = reverseProcess.kind
+        evaluator.samplerSettings.kind = samplerKind
         evaluator.samplerSettings.scale = scale
         evaluator.samplerSettings.delta = delta
 
@@ -93,7 +97,7 @@ struct EvalCommand: ParsableCommand {
         evaluation.shard = shardSpec
         // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
         let record = EvaluationRunRecord(data: URL(fileURLWithPath: data).standardizedFileURL.path, split: split, seed: seed, methods: methods.map(\.rawValue),
-                                         startStep: startStep, steps: steps, scale: scale, delta: delta, sampler: reverseProcess.kind, weights: ModelFingerprint.list(in: weights))
+                                         startStep: startStep, steps: steps, scale: scale, delta: delta, sampler: samplerKind, weights: ModelFingerprint.list(in: weights))
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         try evaluation.scoreMissingFaces(record: record) { progress.advance() }
         var header = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"

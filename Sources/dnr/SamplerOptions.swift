@@ -3,24 +3,14 @@ import Restoration
 
 extension GuidanceMode: ExpressibleByArgument {}
 
-/// --sampler and --eta: the reverse process, shared by `dnr restore`, `dnr explore` and `dnr eval`.
-struct ReverseProcessOptions: ParsableArguments {
-    enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
-
-    @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
-    @Option(help: "DDIM's η.") var eta = 0.0
-
-    func validate() throws {
-    }
-
-    var kind: SamplerKind { sampler == .ddpm ? .ddpm : .ddim(eta: eta) }
-}
-
 /// The sampler's flags, shared by `dnr restore` and `dnr explore`.
 struct SamplerOptions: ParsableArguments {
+    enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
+
     @Option(name: .customLong("tprime"), help: "T′, the step the reverse process starts from.") var startStep = 400
-    @OptionGroup var reverseProcess: ReverseProcessOptions
+    @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
     @Option(help: "Number of steps K (respaced DDPM or DDIM); default every step from T′.") var steps: Int?
+    @Option(help: "DDIM's η.") var eta = 0.0
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
     @Option(help: "Guidance strength s.") var scale: Float = 1000
     @Option(help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
@@ -32,12 +22,13 @@ struct SamplerOptions: ParsableArguments {
         if let steps, !(1...startStep).contains(steps) { throw ValidationError("--steps must be between 1 and T′ (\(startStep))") }
         if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }
         if !(delta.isFinite && delta >= 0 && delta <= 1) { throw ValidationError("--delta must be in [0, 1]") }
+        if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
     }
 
     var settings: SamplerSettings {
         var s = SamplerSettings()
         s.startStep = startStep
-        s.kind = reverseProcess.kind
+        s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
         s.steps = steps
         s.guidance = guidance
         s.scale = scale
