@@ -19,10 +19,11 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "CCPUFeatures"),
 
         // The engine and the domain libraries.
         .target(name: "FileIO"),
-        .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "FileIO"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "CCPUFeatures", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),

@@ -38,8 +38,8 @@ public struct EngineBenchmark {
     public func run(log: (String) -> Void) throws -> Report {
         var report = Report()
         EngineRuntime.prepare(threads: threads)
-        report.sgemmGFLOPs = sgemmPeak()
-        log("OpenBLAS sgemm 1024³ on \(threads) threads: \(format(report.sgemmGFLOPs)) GFLOP/s")
+        report.sgemmGFLOPs = BLASBenchmark.sgemmGFLOPs()
+        log("OpenBLAS sgemm 1024³: \(format(report.sgemmGFLOPs)) GFLOP/s; core \(BLASCore.summary)")
 
         let unet = ConditionalUNet(configuration, seed: 7)
         report.parameters = unet.parameterCount
@@ -102,16 +102,6 @@ public struct EngineBenchmark {
             report.torchNote = "PyTorch mirror not run (\(python) \(torchScript) exited with \(status)); install it with pip install 'torch==2.13.0+cpu' safetensors"
         }
         return report
-    }
-
-    func sgemmPeak() -> Double {
-        let n = 1024
-        let a = [Float](repeating: 1, count: n * n), b = [Float](repeating: 0.5, count: n * n)
-        var c = [Float](repeating: 0, count: n * n)
-        let t = measure(warmup: 2, runs: 5) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
-        }
-        return 2 * Double(n * n * n) / t.minimum / 1e9
     }
 
     func runProcess(_ executable: String, _ arguments: [String]) -> Int32 {

@@ -22,14 +22,21 @@ public enum EngineRuntime {
         _ = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024)
     }
 
-    /// OpenBLAS's idle threads spin for 2^28 cycles (about 0.1 s) after every call by default,
-    /// taking a core from the engine's own loops in between; 2^4 lets them sleep at once (a batch-16
-    /// diffusion training step: 3.15 → 2.75 s on this 2-core machine). OpenBLAS reads the setting
-    /// when the library loads, before any Swift code runs, so a process that lacks it sets it and
-    /// re-executes itself; call this first thing in `main`. An explicit setting is respected.
+    /// Settings OpenBLAS reads only when the library loads, before any Swift code runs: a process
+    /// that lacks them sets them and re-executes itself once; call this first thing in `main`.
+    /// Explicit settings are respected.
+    /// - OPENBLAS_THREAD_TIMEOUT: idle threads spin for 2^28 cycles (about 0.1 s) after every call by
+    ///   default, taking a core from the engine's own loops in between; 2^4 lets them sleep at once
+    ///   (a batch-16 diffusion training step: 3.15 → 2.75 s on a 2-core machine).
+    /// - OPENBLAS_CORETYPE, when OpenBLAS runs generic kernels on a CPU with AVX2 (`BLASCore`).
     public static func applyLibraryEnvironment(arguments: [String] = CommandLine.arguments) {
-        guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil else { return }
-        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+        var changed = false
+        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+            changed = true
+        }
+        if BLASCore.adjustEnvironment() { changed = true }
+        guard changed else { return }
         let argv = arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", argv)
         argv.forEach { free($0) }  // exec failed: carry on with the default

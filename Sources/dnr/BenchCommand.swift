@@ -3,12 +3,13 @@ import Benchmarks
 import FileIO
 import Foundation
 import Restoration
+import Tensors
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self]
+        subcommands: [BLASBench.self, EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self]
     )
 
     struct EngineBench: ParsableCommand {
@@ -65,6 +66,23 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             guard let samples = ModelLocator.projectFolder("Samples") else { throw ValidationError("the shipped Samples/ folder is not found") }
             try ExplorerBenchmark.run(executable: "/proc/self/exe", weights: weights, samples: samples) { print($0) }
+        }
+    }
+
+    struct BLASBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "blas",
+            abstract: "OpenBLAS as dnr runs it: the kernel set (core) and thread count, sgemm GFLOP/s, and sgemm's error against a plain reference.",
+            discussion: """
+            When OPENBLAS_CORETYPE is unset and OpenBLAS runs generic kernels on a CPU with AVX2 and FMA, dnr restarts \
+            itself with the best kernels the CPU supports (SkylakeX with AVX-512, else Haswell); a value you set is kept.
+            """)
+        @Option(help: "Threads.") var threads = 2
+        @Option(help: "Matrix size of the timed sgemm.") var size = 1024
+        @Option(help: "Matrix size of the sgemm checked against a double-precision reference.") var checkSize = 192
+        func run() {
+            EngineRuntime.prepare(threads: threads)
+            _ = BLASBenchmark.run(size: size, checkSize: checkSize) { print($0) }
         }
     }
 

@@ -103,6 +103,7 @@ struct EvalCommand: ParsableCommand {
         var header = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
         header += "Diffusion: T′ = \(startStep), \(stepsDescription), s = \(scale), δ = \(delta).\n"
+        header += "OpenBLAS: \(BLASCore.summary) (this report's process; per-face times in scores.csv are the scoring processes').\n"
         try evaluation.writeReport(header: header)
         let rows = try evaluation.scoredOutputs()
         print(EvaluationReport.tables(rows))

@@ -18,10 +18,16 @@ func dnrExecutable() -> String {
     return folder.appendingPathComponent("dnr").path
 }
 
-func runDNR(_ arguments: [String]) throws -> CommandResult {
+/// `environment` replaces variables of this process's environment (nil removes one).
+func runDNR(_ arguments: [String], environment: [String: String?] = [:]) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: dnrExecutable())
     process.arguments = arguments
+    if !environment.isEmpty {
+        var merged = ProcessInfo.processInfo.environment
+        for (name, value) in environment { merged[name] = value }
+        process.environment = merged
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Restoration
 import Tensors
@@ -10,7 +11,7 @@ import Tensors
             withoutGradients { unet(Variable(Tensor(zeros: [1, 9, 64, 64])), timesteps: [10]) }
         }
         #expect(flops <= 5_000_000_000, "\(flops) FLOP is more than 2.5 GMAC")  // 2 FLOP per multiply-add
-        #expect(IdentityPreservingConditioner(.standard).parameterCount <= 2_000_000)
+        #expect((2_000_000...6_000_000).contains(IdentityPreservingConditioner(.standard).parameterCount))
         #expect(MaskBranch(.standard).parameterCount <= 300_000)
     }
 
@@ -18,6 +19,46 @@ import Tensors
         let x = image(seed: 30, size: 16)
         let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 16, width: 8, blocks: 2))
         #expect(withoutGradients { ipc(Variable(x)) }.value.maxAbsDifference(x) == 0)
+    }
+
+    @Test func unetConditionerStartsAsTheIdentityAndSeesTheWholeFace() {
+        let x = image(seed: 33, size: 32)
+        let ipc = IdentityPreservingConditioner(.unet(resolution: 32, widths: [4, 8, 8, 8], blocks: 1), seed: 2)
+        #expect(withoutGradients { ipc(Variable(x)) }.value.maxAbsDifference(x) == 0)
+        // With every layer non-zero, one corner pixel of x reaches the opposite corner of g(x).
+        var g = SeededGenerator(seed: 3)
+        for p in ipc.parameters { p.assign(Tensor(randomUniform: p.shape, in: -0.3...0.3, generator: &g)) }
+        var moved = x
+        moved.scalars[0] += 1
+        let before = withoutGradients { ipc(Variable(x)) }.value, after = withoutGradients { ipc(Variable(moved)) }.value
+        let farCorner = 32 * 32 - 1
+        #expect(abs(after.scalars[farCorner] - before.scalars[farCorner]) > 0)
+        #expect(ipc.withFeatures(Variable(x)).features.shape == [1, 4, 32, 32])
+    }
+
+    @Test func conditionerConfigurationsRoundTripAndOldFilesStillDecode() throws {
+        let old = try JSONDecoder().decode(ConditionerConfiguration.self, from: Data(#"{"blocks":8,"resolution":64,"width":64}"#.utf8))
+        #expect(old == .firstResidual && old.architecture == .residual)
+        for configuration in [ConditionerConfiguration.standard, .firstResidual] {
+            let text = try JSONEncoder().encode(configuration)
+            #expect(try JSONDecoder().decode(ConditionerConfiguration.self, from: text) == configuration)
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(ConditionerConfiguration.self, from: Data(#"{"architecture":"unet","blocks":1,"resolution":20,"widths":[8,8,8,8]}"#.utf8))
+        }
+    }
+
+    @Test func theFirstIPCsWeightsStillLoad() throws {
+        // Saved in the first IPC's format: no "architecture", one "width", the trunk's names.
+        let folder = NSTemporaryDirectory() + "dnr-old-ipc-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 16, width: 8, blocks: 2), seed: 4)
+        try Safetensors.write(first.parameterTensors, metadata: ["config": #"{"blocks":2,"resolution":16,"width":8}"#],
+                              to: folder + "/" + ModelStore.conditionerFile)
+        #expect(first.namedParameters.map(\.name).contains("trunk.1.0.weight"))
+        let loaded = try ModelStore.loadConditioner(from: folder)
+        #expect(loaded.configuration.architecture == .residual && loaded.parameterCount == first.parameterCount)
     }
 
     @Test func pixelShuffleInvertsUnshuffle() {

@@ -22,6 +22,8 @@ public struct RestoreRecord: Codable, Sendable {
     public var proxyMaskCoverage: Float
     public var maskCoverage: Float?
     public var usedLearnedMask: Bool
+    /// OpenBLAS's kernel set and thread count (the times above depend on them).
+    public var blas: String = BLASCore.summary
 }
 
 /// Restores one face file: frame it, run the pipeline, write the output at the input's framing,

@@ -17,6 +17,12 @@ public final class Conv2d: Module {
         conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
+    /// Weight and bias to zero: a residual branch ending here starts as nothing.
+    public func zeroInitialise() {
+        weight.assign(Tensor(zeros: weight.shape))
+        if let bias { bias.assign(Tensor(zeros: bias.shape)) }
+    }
+
     public var namedParameters: [(name: String, variable: Variable)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
