@@ -14,7 +14,8 @@ struct RestoreCommand: ParsableCommand {
         Inputs are square face images: dlib chips of any size (--align chip, resized to the model's resolution) or \
         FFHQ-aligned faces (--align ffhq512, the chip box is cut out and the result pasted back). Non-square images are \
         refused; a square image that is not a face is restored anyway. Each output gets a JSON sidecar with the settings, \
-        timings and identity scores.
+        timings and identity scores. --ipc-only writes the IPC's output g(x) alone (no diffusion): the fast, \
+        fidelity-first answer, in the same framing and with the same sidecar.
         """)
 
     @Argument(help: "Face images, or one folder of them.") var inputs: [String]
@@ -24,9 +25,11 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var alignment: AlignmentOption
     @Option(name: .customLong("save-steps"), help: "Also save ŷ0 every N steps.") var saveSteps: Int?
     @Flag(name: .customLong("save-masks"), help: "Also save M′ and M as PNG.") var saveMasks = false
+    @Flag(name: .customLong("ipc-only"), help: "Write g(x), the IPC's output, without the diffusion (needs only ipc.safetensors).") var ipcOnly = false
 
     func validate() throws {
         if let saveSteps, saveSteps < 1 { throw ValidationError("--save-steps must be ≥ 1") }
+        if ipcOnly && (saveSteps != nil || saveMasks) { throw ValidationError("--ipc-only runs no diffusion: --save-steps and --save-masks do not apply") }
     }
 
     func run() throws {
@@ -36,22 +39,27 @@ struct RestoreCommand: ParsableCommand {
         if !singleFile { try Folder.create(output) }
 
         EngineRuntime.prepare()
-        let pipeline = try RestorationPipeline.load(from: weights)
+        let restorer = try FaceRestorer.load(from: weights, conditionerOnly: ipcOnly)
         var job = RestoreJob()
         job.alignment = alignment.align
         job.saveEvery = saveSteps
         job.saveMasks = saveMasks
         job.settings = sampling.settings
 
-        let stepsPerImage = job.settings.plan(scheduleSteps: 1000).count
+        let stepsPerImage = ipcOnly ? 1 : job.settings.plan(scheduleSteps: 1000).count
         let progress = ProgressBar(total: files.count * stepsPerImage, label: "restore")
         var failures = 0
         for file in files {
             let name = file.split(separator: "/").last.map(String.init) ?? file
             let target = singleFile ? output : output + "/" + replacingExtension(name, with: "png")
             do {
-                let record = try job.run(pipeline, input: file, output: target) { state in
+                let record = try job.run(restorer, input: file, output: target) { state in
                     progress.advance(note: state.identityLoss.map { "L_arc \(String(format: "%.4f", $0))" } ?? "")
+                }
+                if ipcOnly {
+                    progress.advance()
+                    print("\(record.output): g(x) in \(String(format: "%.2f", record.seconds)) s; identity cosine to the input \(String(format: "%.3f", record.inputIdentityToConditioner))")
+                    continue
                 }
                 print("\(record.output): \(record.steps) steps in \(String(format: "%.1f", record.seconds)) s, IDS to g(x) \(String(format: "%.3f", record.identityToConditioner)) (input \(String(format: "%.3f", record.inputIdentityToConditioner)))")
             } catch {

@@ -26,9 +26,28 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
         let image = try ImageFile.read(out + "/r.png")
         #expect(image.width == 64 && image.height == 64)  // back at the input's size
         let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/r.json")))
-        #expect(record.steps == 4 && record.settings.guidance == .masked && record.usedLearnedMask)
+        #expect(record.steps == 4 && record.settings?.guidance == .masked && !record.ipcOnly && record.usedLearnedMask)
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: out))
         #expect(names.isSuperset(of: ["r.png", "r.json", "r_proxy_mask.png", "r_mask.png", "r_step0002_t14.png", "r_step0004_t1.png"]), "\(names)")
+    }
+
+    @Test func ipcOnlyWritesGOfXWithASidecarAndNeedsNoDenoiser() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        try FileManager.default.removeItem(atPath: weights + "/" + ModelStore.unetFile)
+        let input = packageRoot + "/Samples/synthetic/astronaut_lq64.png"
+        let result = try runDNR(["restore", input, "-o", out + "/g.png", "--weights", weights, "--ipc-only"])
+        #expect(result.status == 0, "\(result.standardError)")
+        // The reference: the same IPC applied in this process.
+        let ipc = try ModelStore.loadConditioner(from: weights)
+        let chip = try ImageFile.read(input).resized(width: 32, height: 32, filter: .box).clamped()
+        let expected = RGBImage(tensor: withoutGradients { ipc(Variable(chip.tensor())) }.value).clamped()
+            .resized(width: 64, height: 64, filter: .bicubic).clamped()
+        let written = try ImageFile.read(out + "/g.png")
+        #expect(written.width == 64 && zip(written.samples, expected.samples).allSatisfy { abs($0 - $1) <= 1.0 / 255 + 1e-6 })
+        let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/g.json")))
+        #expect(record.ipcOnly && record.settings == nil && record.steps == 0)
+        let refused = try runDNR(["restore", input, "-o", out + "/h.png", "--weights", weights, "--ipc-only", "--save-masks"])
+        #expect(refused.status != 0 && refused.standardError.contains("--ipc-only"))
     }
 
     @Test func ffhqInputsArePastedBackOutsideTheChipBoxUnchanged() throws {

@@ -10,7 +10,9 @@ public struct RestoreRecord: Codable, Sendable {
     public var output: String
     public var alignment: String
     public var resolution: Int
-    public var settings: SamplerSettings
+    /// True when the output is g(x) alone (`--ipc-only`); then there are no sampler settings or steps.
+    public var ipcOnly: Bool
+    public var settings: SamplerSettings?
     public var steps: Int
     public var seconds: Double
     public var millisecondsPerStep: Double
@@ -26,8 +28,35 @@ public struct RestoreRecord: Codable, Sendable {
     public var blas: String = BLASCore.summary
 }
 
-/// Restores one face file: frame it, run the pipeline, write the output at the input's framing,
-/// its sidecar, and optionally intermediate estimates and masks.
+/// What restores a face: the whole pipeline, or the IPC alone (the fast, fidelity-first answer).
+public enum FaceRestorer {
+    case pipeline(RestorationPipeline)
+    case conditionerOnly(IdentityPreservingConditioner, FaceRecognizer)
+
+    /// Loads the networks from `folder` (default: the project's Models/); the IPC alone needs no UNet or mask.
+    public static func load(from folder: String? = nil, conditionerOnly: Bool) throws(ModelStoreError) -> FaceRestorer {
+        guard conditionerOnly else { return .pipeline(try RestorationPipeline.load(from: folder)) }
+        let folder = folder ?? ModelLocator.path(of: ModelStore.conditionerFile).map { String($0.dropLast(ModelStore.conditionerFile.count + 1)) } ?? "Models"
+        let conditioner = try ModelStore.loadConditioner(from: folder)
+        do { return .conditionerOnly(conditioner, try FaceRecognizer.loadDefault()) } catch { throw .recognizer(error) }
+    }
+
+    var resolution: Int {
+        switch self {
+        case .pipeline(let p): p.resolution
+        case .conditionerOnly(let c, _): c.configuration.resolution
+        }
+    }
+    var recognizer: FaceRecognizer {
+        switch self {
+        case .pipeline(let p): p.recognizer
+        case .conditionerOnly(_, let r): r
+        }
+    }
+}
+
+/// Restores one face file: frame it, run the pipeline (or the IPC alone), write the output at the
+/// input's framing, its sidecar, and optionally intermediate estimates and masks.
 public struct RestoreJob {
     public var alignment: FaceAlignment = .chip
     public var settings = SamplerSettings()
@@ -38,15 +67,43 @@ public struct RestoreJob {
 
     public func run(_ pipeline: RestorationPipeline, input: String, output: String,
                     progress: (SamplerState) -> Void = { _ in }) throws -> RestoreRecord {
+        try run(.pipeline(pipeline), input: input, output: output, progress: progress)
+    }
+
+    public func run(_ restorer: FaceRestorer, input: String, output: String,
+                    progress: (SamplerState) -> Void = { _ in }) throws -> RestoreRecord {
         let start = monotonicMilliseconds()
         let original = try ImageFile.read(input)
         guard ImageFile.format(forPath: output) != nil else { throw ImageError.unsupportedOutputFormat(path: output) }
-        let r = pipeline.resolution
+        let r = restorer.resolution
         let chip = try alignment.chip(from: original, path: input, resolution: r)
+        let degraded = chip.tensor()
+        let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
+        switch restorer {
+        case .conditionerOnly(let conditioner, let recognizer):
+            let conditioned = withoutGradients { conditioner(Variable(degraded)) }.value
+            let restored = RGBImage(tensor: conditioned).clamped()
+            try ImageFile.write(framed(restored, original: original), to: output)
+            let identity = IdentityComparison(recognizer.descriptor(of: chip), recognizer.descriptor(of: restored)).cosine
+            let record = RestoreRecord(
+                input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: true, settings: nil, steps: 0,
+                seconds: (monotonicMilliseconds() - start) / 1000, millisecondsPerStep: 0, modelMillisecondsPerStep: 0,
+                guidanceMillisecondsPerStep: 0, identityToConditioner: 1, inputIdentityToConditioner: identity,
+                proxyMaskCoverage: proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta).sum() / Float(r * r), maskCoverage: nil,
+                usedLearnedMask: false)
+            try write(record, to: base + ".json")
+            return record
+        case .pipeline(let pipeline):
+            return try runDiffusion(pipeline, chip: chip, original: original, input: input, output: output, base: base, start: start, progress: progress)
+        }
+    }
+
+    func runDiffusion(_ pipeline: RestorationPipeline, chip: RGBImage, original: RGBImage, input: String, output: String, base: String,
+                      start: Double, progress: (SamplerState) -> Void) throws -> RestoreRecord {
+        let r = pipeline.resolution
         let degraded = chip.tensor()
         let conditioned = pipeline.condition(degraded)
         let sampler = pipeline.makeSampler(degraded: degraded, conditioned: conditioned, settings: settings)
-        let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
         if saveMasks {
             try ImageFile.write(maskImage(sampler.proxyMask), to: base + "_proxy_mask.png")
             if let m = sampler.learnedMask { try ImageFile.write(maskImage(m), to: base + "_mask.png") }
@@ -63,31 +120,38 @@ public struct RestoreJob {
             last = state
         }
         let restored = RGBImage(tensor: last!.current).clamped()
-        let framed: RGBImage
-        switch alignment {
-        case .chip:
-            framed = restored.width == original.width ? restored : restored.resized(width: original.width, height: original.height, filter: .bicubic).clamped()
-        case .ffhq512:
-            let box = FaceFraming.ffhqChipBox(imageSide: original.width)
-            let side = Int(box.width.rounded())
-            framed = original.pasting(restored.resized(width: side, height: side, filter: .bicubic).clamped(), x: Int(box.x0.rounded()), y: Int(box.y0.rounded()))
-        }
-        try ImageFile.write(framed, to: output)
+        try ImageFile.write(framed(restored, original: original), to: output)
 
         let target = pipeline.recognizer.descriptor(of: RGBImage(tensor: conditioned))
         let count = Double(max(last!.stepCount, 1))
         let record = RestoreRecord(
-            input: input, output: output, alignment: alignment.rawValue, resolution: r, settings: settings, steps: last!.stepCount,
+            input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: false, settings: settings, steps: last!.stepCount,
             seconds: (monotonicMilliseconds() - start) / 1000, millisecondsPerStep: (model + guidance) / count,
             modelMillisecondsPerStep: model / count, guidanceMillisecondsPerStep: guidance / count,
             identityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: restored), target).cosine,
             inputIdentityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: chip), target).cosine,
             proxyMaskCoverage: sampler.proxyCoverage, maskCoverage: sampler.learnedMask.map { $0.sum() / Float($0.count) },
             usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked)
+        try write(record, to: base + ".json")
+        return record
+    }
+
+    /// The restored chip at the input's framing: resized back, or pasted into the FFHQ crop.
+    func framed(_ restored: RGBImage, original: RGBImage) -> RGBImage {
+        switch alignment {
+        case .chip:
+            return restored.width == original.width ? restored : restored.resized(width: original.width, height: original.height, filter: .bicubic).clamped()
+        case .ffhq512:
+            let box = FaceFraming.ffhqChipBox(imageSide: original.width)
+            let side = Int(box.width.rounded())
+            return original.pasting(restored.resized(width: side, height: side, filter: .bicubic).clamped(), x: Int(box.x0.rounded()), y: Int(box.y0.rounded()))
+        }
+    }
+
+    func write(_ record: RestoreRecord, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(Array(try encoder.encode(record)), to: base + ".json")
-        return record
+        try AtomicFile.write(Array(try encoder.encode(record)), to: path)
     }
 
     func maskImage(_ mask: Tensor) -> RGBImage {
