@@ -102,8 +102,9 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainCommand {
+    /// A new mask is a sub-branch of the IPC in --models (it reads that IPC's features).
     func startingMask() throws -> MaskBranch {
-        guard fromModels else { return MaskBranch(.standard, seed: seed) }
+        guard fromModels else { return MaskBranch(.subBranch(of: try ModelStore.loadConditioner(from: models).configuration), seed: seed) }
         guard let mask = try ModelStore.loadMask(from: models) else { throw ValidationError("--from-models: no \(ModelStore.maskFile) in \(models)") }
         return mask
     }

@@ -56,6 +56,35 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         #expect(guided.identityLoss! > 0 && guided.gradientNorm > 0)
     }
 
+    /// The ε̂-held gradient with respect to y_t is the gradient with respect to ŷ_{0,t} over √ᾱ_t
+    /// (ᾱ = 1 gives ∇_{ŷ0} itself), per sample.
+    @Test func heldNoiseGradientIsTheStartGradientOverRootAlphaBar() {
+        let start = Tensor.concatenate([degraded, conditioned], axis: 0)
+        let target = withoutGradients { recognizer.descriptors(Variable(Tensor.concatenate([conditioned, conditioned], axis: 0))) }
+        let alphaBars = [NoiseSchedule().alphaBar[600], NoiseSchedule().alphaBar[50]]
+        let (plain, _) = IdentityGuidance.heldNoiseGradient(predictedStart: start, alphaBars: [1, 1], target: target, recognizer: recognizer)
+        let (scaled, _) = IdentityGuidance.heldNoiseGradient(predictedStart: start, alphaBars: alphaBars, target: target, recognizer: recognizer)
+        for k in 0..<2 {
+            let expected = plain.slice(axis: 0, k..<(k + 1)) * Float(1 / alphaBars[k].squareRoot())
+            #expect(scaled.slice(axis: 0, k..<(k + 1)).maxAbsDifference(expected) <= 1e-6 * max(expected.squaredNorm.squareRoot(), 1))
+        }
+        #expect(plain.squaredNorm > 0)
+    }
+
+    /// Eq. 3 batched with one ᾱ_t per sample equals the per-sample form, and Eq. 6 inverts it.
+    @Test func batchedNoisingMatchesPerSampleAndEq6InvertsIt() {
+        var g = SeededGenerator(seed: 10)
+        let start = Tensor.concatenate([degraded, conditioned], axis: 0), noise = Tensor(randomNormal: start.shape, generator: &g)
+        let alphaBars = [NoiseSchedule().alphaBar[10], NoiseSchedule().alphaBar[700]]
+        let batched = DiffusionMath.noised(start, noise: noise, alphaBars: alphaBars)
+        for k in 0..<2 {
+            let single = DiffusionMath.noised(start.slice(axis: 0, k..<(k + 1)), noise: noise.slice(axis: 0, k..<(k + 1)), alphaBar: alphaBars[k])
+            #expect(batched.slice(axis: 0, k..<(k + 1)).maxAbsDifference(single) < 1e-6)
+        }
+        let back = withoutGradients { DiffusionMath.predictedStart(Variable(batched), noise: Variable(noise), alphaBars: alphaBars) }.value
+        #expect(back.maxAbsDifference(start) < 1e-4)
+    }
+
     @Test func zeroStrengthIsTheUnguidedStep() {
         let predictor = ConstantPredictor(image(seed: 21, size: 32))
         #expect(sampler(settings(.uniform, scale: 0), predictor: predictor).next()!.current

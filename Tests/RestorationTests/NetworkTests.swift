@@ -61,6 +61,24 @@ import Tensors
         #expect(loaded.configuration.architecture == .residual && loaded.parameterCount == first.parameterCount)
     }
 
+    @Test func maskSubBranchReadsTheIPCFeaturesAndOldMaskFilesDecode() throws {
+        let ipc = IdentityPreservingConditioner(.unet(resolution: 16, widths: [4, 8], blocks: 1), seed: 5)
+        let branch = MaskBranch(.subBranch(of: ipc.configuration, width: 6), seed: 6)
+        let x = Variable(image(seed: 34, size: 16)), proxy = Variable(Tensor(repeating: 1, shape: [1, 1, 16, 16]))
+        let features = ipc.withFeatures(x).features
+        // It starts as M′; with its last layer trained away from that, it answers to the features.
+        #expect(withoutGradients { branch(x, proxy: proxy, features: features) }.value == proxy.value)
+        var g = SeededGenerator(seed: 7)
+        branch.conv4!.weight.assign(Tensor(randomUniform: branch.conv4!.weight.shape, in: -0.3...0.3, generator: &g))
+        let p = withoutGradients { branch.probabilities(x, proxy: proxy, features: features) }.value
+        let other = withoutGradients { branch.probabilities(x, proxy: proxy, features: features * 3) }.value
+        #expect(p.shape == [1, 1, 16, 16] && p.maxAbsDifference(other) > 1e-4)
+        let old = try JSONDecoder().decode(MaskConfiguration.self, from: Data(#"{"width":24}"#.utf8))
+        #expect(old == .standard && old.architecture == .standalone)
+        let saved = try JSONEncoder().encode(branch.configuration)
+        #expect(try JSONDecoder().decode(MaskConfiguration.self, from: saved) == branch.configuration)
+    }
+
     @Test func pixelShuffleInvertsUnshuffle() {
         let x = Variable(image(seed: 31, size: 6))
         let down = x.pixelUnshuffled(factor: 2)

@@ -63,10 +63,20 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         #expect(uniform.max() == 1000 && uniform.min() == 1)
     }
 
-    @Test func maskLossFalls() {
-        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
-        let trainer = MaskTrainer(network: MaskBranch(.standard, seed: 3), unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
-                                  recognizer: recognizer, learningRate: 3e-2, delta: 0.05, updateScale: 5000, maxTimestep: 100)
+    /// The first stand-alone branch, and the sub-branch reading a U-Net IPC's features.
+    @Test(arguments: [MaskConfiguration.Architecture.standalone, .subBranch])
+    func maskLossFalls(_ architecture: MaskConfiguration.Architecture) {
+        let ipc = architecture == .standalone ? IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+            : IdentityPreservingConditioner(.unet(resolution: 32, widths: [8, 8, 16, 16], blocks: 1), seed: 2)
+        if architecture == .subBranch {
+            // A conditioner that changes x, so that M′ (where the sub-branch starts) marks pixels.
+            var g = SeededGenerator(seed: 8)
+            for p in ipc.parameters { p.assign(Tensor(randomUniform: p.shape, in: -0.2...0.2, generator: &g)) }
+        }
+        let mask = MaskBranch(architecture == .standalone ? .standard : .subBranch(of: ipc.configuration, width: 8), seed: 3)
+        let trainer = MaskTrainer(network: mask, unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
+                                  recognizer: recognizer, learningRate: architecture == .standalone ? 3e-2 : 3e-3, delta: 0.05,
+                                  updateScale: 5000, maxTimestep: 100)
         // Two faces keep the recognizer's eight passes per step within the time of a smoke test.
         let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))
         var g = SeededGenerator(seed: 6)

@@ -33,7 +33,9 @@ public final class ExplorerSession {
     }
 
     public let pipeline: RestorationPipeline
-    public let degraded: Tensor, conditioned: Tensor
+    public let degraded: Tensor
+    public let conditioning: Conditioning
+    public var conditioned: Tensor { conditioning.output }
     public let truth: Tensor?
     public private(set) var settings: SamplerSettings
     public private(set) var compare = false
@@ -48,8 +50,8 @@ public final class ExplorerSession {
         }
         self.degraded = fit(degraded)
         self.truth = truth.map(fit)
-        conditioned = pipeline.condition(self.degraded)
-        reference = pipeline.recognizer.descriptor(of: RGBImage(tensor: self.truth ?? conditioned))
+        conditioning = pipeline.conditioning(self.degraded)
+        reference = pipeline.recognizer.descriptor(of: RGBImage(tensor: self.truth ?? conditioning.output))
         self.settings = settings
         rebuild()
     }
@@ -66,7 +68,7 @@ public final class ExplorerSession {
         rows = modes.map { mode in
             var s = settings
             s.guidance = mode
-            return Row(mode: mode, sampler: pipeline.makeSampler(degraded: degraded, conditioned: conditioned, settings: s))
+            return Row(mode: mode, sampler: pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: s))
         }
     }
 

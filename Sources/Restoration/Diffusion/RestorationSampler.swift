@@ -51,12 +51,16 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     let predictor: NoisePredictor
     let recognizer: FaceRecognizer?
     let maskBranch: MaskBranch?
+    /// The IPC's deep features, which a mask sub-branch reads.
+    let conditionerFeatures: Tensor?
     let targetDescriptor: Variable?
 
     /// - Parameters: `degraded` x and `conditioned` g(x), [1, 3, R, R] in [−1, 1]; the recognizer is
-    ///   needed for guidance; without a mask branch, masked guidance uses the proxy mask M′.
+    ///   needed for guidance; without a mask branch, masked guidance uses the proxy mask M′; a mask
+    ///   sub-branch needs the IPC's features.
     public init(predictor: NoisePredictor, degraded: Tensor, conditioned: Tensor, settings: SamplerSettings,
-                recognizer: FaceRecognizer? = nil, maskBranch: MaskBranch? = nil, schedule: NoiseSchedule = NoiseSchedule()) {
+                recognizer: FaceRecognizer? = nil, maskBranch: MaskBranch? = nil, conditionerFeatures: Tensor? = nil,
+                schedule: NoiseSchedule = NoiseSchedule()) {
         precondition(degraded.shape == conditioned.shape && degraded.rank == 4 && degraded.shape[1] == 3,
                      "the sampler needs x and g(x) as [N, 3, R, R] of one shape")
         precondition(settings.guidance == .off || recognizer != nil, "identity guidance needs the face recognizer")
@@ -65,6 +69,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         self.conditioned = conditioned
         self.recognizer = recognizer
         self.maskBranch = maskBranch
+        self.conditionerFeatures = conditionerFeatures
         self.schedule = schedule
         self.settings = settings
         targetDescriptor = recognizer.map { r in withoutGradients { r.descriptors(Variable(conditioned)) } }
@@ -113,7 +118,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     private func updateMasks() {
         proxyMask = Restoration.proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta)
         learnedMask = maskBranch.map { branch in
-            withoutGradients { branch(Variable(degraded), proxy: Variable(proxyMask)) }.value
+            withoutGradients { branch(Variable(degraded), proxy: Variable(proxyMask), features: conditionerFeatures.map { Variable($0) }) }.value
         }
     }
 
@@ -130,6 +135,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         let s = position + 1 < plan.count ? plan[position + 1] : 0
         position += 1
         let alphaBar = schedule.alphaBar[t]
+        let alphaBars = [Double](repeating: alphaBar, count: current.shape[0])
         let guided = settings.guidance != .off && settings.scale != 0 && (settings.window?.contains(t) ?? true)
         let mask = guided ? activeMask : nil
 
@@ -143,7 +149,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
             let epsilon = predictor.predictNoise(y, degraded: degraded, conditioned: conditioned, timestep: t)
             noise = epsilon.value
             let guidanceStart = monotonicMilliseconds()
-            let start = (y - epsilon * Float((1 - alphaBar).squareRoot())) * Float(1 / alphaBar.squareRoot())
+            let start = DiffusionMath.predictedStart(y, noise: epsilon, alphaBars: alphaBars)
             let l = identityLoss(recognizer!.descriptors(start), targetDescriptor!).sum()
             l.backward()
             loss = l.value.scalar
@@ -152,18 +158,15 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         } else {
             noise = withoutGradients { predictor.predictNoise(Variable(current), degraded: degraded, conditioned: conditioned, timestep: t) }.value
             if guided {
-                // ∇_{y_t} L = (1/√ᾱ_t)·∇_{ŷ0} L with ε̂ held fixed.
                 let guidanceStart = monotonicMilliseconds()
-                let start = Variable(DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar), requiresGradient: true)
-                let l = identityLoss(recognizer!.descriptors(start), targetDescriptor!).sum()
-                l.backward()
-                loss = l.value.scalar
-                gradient = start.gradient! * Float(1 / alphaBar.squareRoot())
+                (gradient, loss) = IdentityGuidance.heldNoiseGradient(
+                    predictedStart: DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar), alphaBars: alphaBars,
+                    target: targetDescriptor!, recognizer: recognizer!)
                 guidanceTime = monotonicMilliseconds() - guidanceStart
             }
         }
         let modelTime = monotonicMilliseconds() - modelStart - guidanceTime
-        let maskedGradient = gradient.map { g in mask.map { g * $0 } ?? g }
+        let maskedGradient = gradient.map { g in withoutGradients { IdentityGuidance.masked(Variable(g), mask.map { Variable($0) }) }.value }
 
         var predictedStart = DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar)
         var stepNoise = Tensor(zeros: current.shape)
@@ -176,18 +179,16 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
             if settings.clipPredictedStart { predictedStart = predictedStart.map { Swift.min(Swift.max($0, -1), 1) } }
             let (c0, ct, variance) = schedule.posterior(from: t, to: s)
             var mean = Tensor.combined(predictedStart, current) { Float(c0) * $0 + Float(ct) * $1 }
-            if let g = maskedGradient {
+            if let gradient {
                 // μ′ = μ − s·σ_t²·(∇L ⊙ M)
-                let factor = settings.scale * Float(variance)
-                mean = Tensor.combined(mean, g) { $0 - factor * $1 }
+                mean = IdentityGuidance.shifted(mean, by: gradient, mask: mask, factor: settings.scale * Float(variance))
             }
             let sigma = Float(variance.squareRoot())
             current = Tensor.combined(mean, stepNoise) { $0 + sigma * $1 }
         case .ddim(let eta):
-            if let g = maskedGradient {
+            if let gradient {
                 // Classifier guidance in ε form: ε̂′ = ε̂ + s·√(1 − ᾱ_t)·(∇L ⊙ M).
-                let factor = settings.scale * Float((1 - alphaBar).squareRoot())
-                noise = Tensor.combined(noise, g) { $0 + factor * $1 }
+                noise = IdentityGuidance.shifted(noise, by: gradient, mask: mask, factor: -settings.scale * Float((1 - alphaBar).squareRoot()))
                 predictedStart = DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar)
             }
             if settings.clipPredictedStart {

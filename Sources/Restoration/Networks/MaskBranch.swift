@@ -1,44 +1,105 @@
 import Tensors
 
-/// The shape of the mask sub-branch.
+/// The shape of the mask branch, saved beside its weights.
 public struct MaskConfiguration: Codable, Equatable, Sendable {
+    public enum Architecture: String, Codable, Sendable {
+        /// The first branch: three 3×3 convolutions on (x, M′) alone; it sees 7 px and learns speckle.
+        case standalone
+        /// The paper's "small sub-branch of the IPC": it reads the IPC's deep features beside (x, M′)
+        /// and decides at half resolution, so it can mark whole facial parts.
+        case subBranch
+    }
+
+    public var architecture: Architecture
     public var width: Int
-    public init(width: Int) { self.width = width }
+    /// subBranch: the channels of the IPC features it reads (the IPC's full-resolution width).
+    public var featureChannels: Int
+
+    public init(architecture: Architecture = .standalone, width: Int, featureChannels: Int = 0) {
+        self.architecture = architecture
+        self.width = width
+        self.featureChannels = featureChannels
+    }
+
+    /// The first branch's shape.
     public static let standard = MaskConfiguration(width: 24)
+
+    /// A sub-branch of `conditioner` (reading its features).
+    public static func subBranch(of conditioner: ConditionerConfiguration, width: Int = 32) -> MaskConfiguration {
+        MaskConfiguration(architecture: .subBranch, width: width, featureChannels: conditioner.widths[0])
+    }
+
+    enum CodingKeys: String, CodingKey { case architecture, width, featureChannels }
+
+    /// Files written before the sub-branch existed hold only "width".
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .standalone
+        width = try c.decode(Int.self, forKey: .width)
+        featureChannels = try c.decodeIfPresent(Int.self, forKey: .featureChannels) ?? 0
+        if width < 1 || (architecture == .subBranch && featureChannels < 1) {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "mask widths must be positive"))
+        }
+    }
 }
 
-/// The mask sub-branch (Sec. 3.2.1): (x, M′) → M, a small CNN whose sigmoid output is made binary
-/// at 0.5, with a straight-through gradient in training.
+/// The mask branch (Sec. 3.2.1): (x, M′) and, as a sub-branch of the IPC, its deep features → M,
+/// a sigmoid output made binary at 0.5, with a straight-through gradient in training.
 public final class MaskBranch: Module {
     public let configuration: MaskConfiguration
     let conv1: Conv2d, conv2: Conv2d, conv3: Conv2d
+    /// Sub-branch only: conv2 has stride 2 and conv3 decides at half resolution; conv4 reads that
+    /// decision upsampled to R beside M′.
+    let conv4: Conv2d?
 
     public init(_ configuration: MaskConfiguration, seed: UInt64 = 0) {
         self.configuration = configuration
         var g = SeededGenerator(seed: seed)
         let w = configuration.width
-        conv1 = Conv2d(4, w, kernel: 3, padding: 1, generator: &g)
-        conv2 = Conv2d(w, w, kernel: 3, padding: 1, generator: &g)
-        conv3 = Conv2d(w, 1, kernel: 3, padding: 1, generator: &g)
-        // Start by passing M′ through: a positive weight on the proxy channel's centre tap.
-        var weight = conv1.weight.value
-        for o in 0..<w { weight.scalars[((o * 4 + 3) * 3 + 1) * 3 + 1] += 0.5 }
-        conv1.weight.assign(weight)
+        switch configuration.architecture {
+        case .standalone:
+            conv1 = Conv2d(4, w, kernel: 3, padding: 1, generator: &g)
+            conv2 = Conv2d(w, w, kernel: 3, padding: 1, generator: &g)
+            conv3 = Conv2d(w, 1, kernel: 3, padding: 1, generator: &g)
+            conv4 = nil
+            // Start by passing M′ through: a positive weight on the proxy channel's centre tap.
+            var weight = conv1.weight.value
+            for o in 0..<w { weight.scalars[((o * 4 + 3) * 3 + 1) * 3 + 1] += 0.5 }
+            conv1.weight.assign(weight)
+        case .subBranch:
+            conv1 = Conv2d(configuration.featureChannels + 4, w, kernel: 3, padding: 1, generator: &g)
+            conv2 = Conv2d(w, w, kernel: 3, stride: 2, padding: 1, generator: &g)
+            conv3 = Conv2d(w, w, kernel: 3, padding: 1, generator: &g)
+            // The last layer sees the decision features upsampled to R beside M′, and starts as M′
+            // itself (the proxy channel's centre tap only), so training refines M′ into regions.
+            let last = Conv2d(w + 1, 1, kernel: 3, padding: 1, generator: &g)
+            last.zeroInitialise()
+            var weight = last.weight.value
+            weight.scalars[(w * 3 + 1) * 3 + 1] = 0.5
+            last.weight.assign(weight)
+            conv4 = last
+        }
     }
 
-    /// Mask probabilities in (0, 1), [N, 1, R, R], from x ([N, 3, R, R], [−1, 1]) and M′ ([N, 1, R, R], {0, 1}).
-    public func probabilities(_ x: Variable, proxy: Variable) -> Variable {
+    /// Mask probabilities in (0, 1), [N, 1, R, R], from x ([N, 3, R, R], [−1, 1]), M′ ([N, 1, R, R],
+    /// {0, 1}) and, for a sub-branch, the IPC's features ([N, C, R/k, R/k], upsampled to R).
+    public func probabilities(_ x: Variable, proxy: Variable, features: Variable? = nil) -> Variable {
         let input = concatenate([x, proxy * 2 - 1], axis: 1)
-        return conv3(conv2(conv1(input).relu()).relu()).sigmoid()
+        guard let conv4 else { return conv3(conv2(conv1(input).relu()).relu()).sigmoid() }
+        guard var features else { preconditionFailure("the mask sub-branch needs the IPC's features") }
+        if features.shape[2] != x.shape[2] { features = features.nearestUpsampled(factor: x.shape[2] / features.shape[2]) }
+        let h = conv3(conv2(conv1(concatenate([features, input], axis: 1)).relu()).relu()).relu()
+        let decisions = h.bilinearResized(height: x.shape[2], width: x.shape[3])
+        return conv4(concatenate([decisions, proxy * 2 - 1], axis: 1)).sigmoid()
     }
 
     /// The binary mask M (straight-through gradient).
-    public func callAsFunction(_ x: Variable, proxy: Variable) -> Variable {
-        probabilities(x, proxy: proxy).straightThroughStep(threshold: 0.5)
+    public func callAsFunction(_ x: Variable, proxy: Variable, features: Variable? = nil) -> Variable {
+        probabilities(x, proxy: proxy, features: features).straightThroughStep(threshold: 0.5)
     }
 
     public var namedParameters: [(name: String, variable: Variable)] {
-        nested("conv1", conv1) + nested("conv2", conv2) + nested("conv3", conv3)
+        nested("conv1", conv1) + nested("conv2", conv2) + nested("conv3", conv3) + nested("conv4", conv4)
     }
 }
 

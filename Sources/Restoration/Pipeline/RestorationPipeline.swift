@@ -32,14 +32,27 @@ public final class RestorationPipeline {
     }
 
     /// g(x) for a degraded [1, 3, R, R] face.
-    public func condition(_ degraded: Tensor) -> Tensor {
-        withoutGradients { conditioner(Variable(degraded)) }.value
+    public func condition(_ degraded: Tensor) -> Tensor { conditioning(degraded).output }
+
+    /// g(x) and the IPC's deep features (which a mask sub-branch reads).
+    public func conditioning(_ degraded: Tensor) -> Conditioning {
+        withoutGradients {
+            let (output, features) = conditioner.withFeatures(Variable(degraded))
+            return Conditioning(output: output.value, features: features.value)
+        }
     }
 
     /// A sampler for one degraded [1, 3, R, R] face.
-    public func makeSampler(degraded: Tensor, conditioned: Tensor? = nil, settings: SamplerSettings) -> RestorationSampler {
+    public func makeSampler(degraded: Tensor, conditioning: Conditioning? = nil, settings: SamplerSettings) -> RestorationSampler {
         precondition(degraded.shape == [1, 3, resolution, resolution], "the pipeline restores [1, 3, \(resolution), \(resolution)] faces, got \(degraded.shape)")
-        return RestorationSampler(predictor: unet, degraded: degraded, conditioned: conditioned ?? condition(degraded), settings: settings,
-                                  recognizer: recognizer, maskBranch: maskBranch)
+        let c = conditioning ?? self.conditioning(degraded)
+        return RestorationSampler(predictor: unet, degraded: degraded, conditioned: c.output, settings: settings,
+                                  recognizer: recognizer, maskBranch: maskBranch, conditionerFeatures: c.features)
     }
+}
+
+/// The IPC's output g(x) for one face, with its deep features.
+public struct Conditioning: Sendable {
+    public let output: Tensor
+    public let features: Tensor
 }

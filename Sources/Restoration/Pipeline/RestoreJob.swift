@@ -102,8 +102,9 @@ public struct RestoreJob {
                       start: Double, progress: (SamplerState) -> Void) throws -> RestoreRecord {
         let r = pipeline.resolution
         let degraded = chip.tensor()
-        let conditioned = pipeline.condition(degraded)
-        let sampler = pipeline.makeSampler(degraded: degraded, conditioned: conditioned, settings: settings)
+        let conditioning = pipeline.conditioning(degraded)
+        let conditioned = conditioning.output
+        let sampler = pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: settings)
         if saveMasks {
             try ImageFile.write(maskImage(sampler.proxyMask), to: base + "_proxy_mask.png")
             if let m = sampler.learnedMask { try ImageFile.write(maskImage(m), to: base + "_mask.png") }

@@ -105,13 +105,8 @@ public final class DiffusionTrainer {
 
     func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Variable {
         let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
-        let plane = batch.clean.count / batch.size
-        var noisy = [Float](repeating: 0, count: batch.clean.count)
-        for (b, t) in timesteps.enumerated() {
-            let a = Float(schedule.alphaBar[t].squareRoot()), s = Float((1 - schedule.alphaBar[t]).squareRoot())
-            for i in (b * plane)..<((b + 1) * plane) { noisy[i] = a * batch.clean.scalars[i] + s * noise.scalars[i] }
-        }
-        let input = concatenate([Variable(Tensor(shape: batch.clean.shape, scalars: noisy)), Variable(batch.degraded), Variable(conditioned)], axis: 1)
+        let noisy = DiffusionMath.noised(batch.clean, noise: noise, alphaBars: timesteps.map { schedule.alphaBar[$0] })
+        let input = concatenate([Variable(noisy), Variable(batch.degraded), Variable(conditioned)], axis: 1)
         return mseLoss(network(input, timesteps: timesteps.map(Float.init)), Variable(noise))
     }
 }
@@ -167,53 +162,42 @@ public final class MaskTrainer {
 
     /// Everything the objective needs that does not depend on the mask.
     struct Setup {
-        let noisy: Tensor, epsilon: Tensor, gradient: Tensor, proxy: Tensor
-        /// 1/√ᾱ_t and √(1 − ᾱ_t)/√ᾱ_t per element: ŷ_{0,t} = a·y_t − c·ε̂.
-        let a: Tensor, c: Tensor
+        let noisy: Tensor, epsilon: Tensor, gradient: Tensor, proxy: Tensor, features: Tensor
+        let alphaBars: [Double]
         let clean: Variable, truth: Variable
     }
 
     func setup(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Setup {
-        let plane = batch.clean.count / batch.size
-        let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
+        let (conditioned, features) = withoutGradients {
+            let (output, features) = conditioner.withFeatures(Variable(batch.degraded))
+            return (output.value, features.value)
+        }
         let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: delta)
         // y_t, ε̂ and ŷ_{0,t} per sample, then ∇_{y_t} L_arc with ε̂ held (Eq. 7 against f(g(x))).
-        var noisy = [Float](repeating: 0, count: batch.clean.count)
-        var scaleStart = [Float](repeating: 0, count: batch.clean.count), scaleNoise = scaleStart
-        for (k, t) in timesteps.enumerated() {
-            let ab = schedule.alphaBar[t]
-            for i in (k * plane)..<((k + 1) * plane) {
-                noisy[i] = Float(ab.squareRoot()) * batch.clean.scalars[i] + Float((1 - ab).squareRoot()) * noise.scalars[i]
-                scaleStart[i] = Float(1 / ab.squareRoot())
-                scaleNoise[i] = Float((1 - ab).squareRoot() / ab.squareRoot())
-            }
-        }
-        let yt = Tensor(shape: batch.clean.shape, scalars: noisy)
+        let alphaBars = timesteps.map { schedule.alphaBar[$0] }
+        let yt = DiffusionMath.noised(batch.clean, noise: noise, alphaBars: alphaBars)
         let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
         let epsilon = withoutGradients { unet(input, timesteps: timesteps.map(Float.init)) }.value
-        let a = Tensor(shape: yt.shape, scalars: scaleStart), c = Tensor(shape: yt.shape, scalars: scaleNoise)
+        let start = withoutGradients { DiffusionMath.predictedStart(Variable(yt), noise: Variable(epsilon), alphaBars: alphaBars) }.value
         let target = withoutGradients { recognizer.descriptors(Variable(conditioned)) }
-        let gradient = withGradients {
-            let start = Variable(yt * a - epsilon * c, requiresGradient: true)
-            identityLoss(recognizer.descriptors(start), target).sum().backward()
-            return start.gradient! * a  // ∇_{y_t} = ∇_{ŷ0} / √ᾱ_t
-        }
+        let (gradient, _) = IdentityGuidance.heldNoiseGradient(predictedStart: start, alphaBars: alphaBars, target: target, recognizer: recognizer)
         let clean = Variable(batch.clean)
-        return Setup(noisy: yt, epsilon: epsilon, gradient: gradient, proxy: proxy, a: a, c: c, clean: clean,
+        return Setup(noisy: yt, epsilon: epsilon, gradient: gradient, proxy: proxy, features: features, alphaBars: alphaBars, clean: clean,
                      truth: withoutGradients { recognizer.descriptors(clean) })
     }
 
-    /// The guided update with `mask`, ŷ_{0,t} again, scored against y_0.
+    /// The guided update with `mask` (the sampler's, with the update scale in place of s·σ_t²),
+    /// ŷ_{0,t} again with ε̂ held, scored against y_0.
     func objective(_ setup: Setup, mask: Variable) -> Variable {
-        let updated = Variable(setup.noisy) - Variable(setup.gradient) * mask * updateScale
-        let restored = updated * Variable(setup.a) - Variable(setup.epsilon * setup.c)
+        let updated = IdentityGuidance.shifted(Variable(setup.noisy), by: Variable(setup.gradient), mask: mask, factor: updateScale)
+        let restored = DiffusionMath.predictedStart(updated, noise: Variable(setup.epsilon), alphaBars: setup.alphaBars)
         return identityLoss(recognizer.descriptors(restored), setup.truth).mean()
             + recognizer.perceptualDistance(restored, setup.clean).mean() * perceptualWeight
     }
 
     func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
         let setup = setup(batch, timesteps: timesteps, noise: noise)
-        let mask = network(Variable(batch.degraded), proxy: Variable(setup.proxy))  // [B, 1, R, R], straight-through
+        let mask = network(Variable(batch.degraded), proxy: Variable(setup.proxy), features: Variable(setup.features))  // [B, 1, R, R], straight-through
         return (objective(setup, mask: mask), mask.value.sum() / Float(mask.value.count))
     }
 
@@ -222,7 +206,7 @@ public final class MaskTrainer {
     public func compareMasks(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> [(name: String, value: Float)] {
         let setup = setup(batch, timesteps: timesteps, noise: noise)
         return withoutGradients {
-            let learned = network(Variable(batch.degraded), proxy: Variable(setup.proxy)).value
+            let learned = network(Variable(batch.degraded), proxy: Variable(setup.proxy), features: Variable(setup.features)).value
             let shape = learned.shape
             func score(_ mask: Tensor) -> Float { objective(setup, mask: Variable(mask)).value.scalar }
             return [("objective_M", score(learned)), ("objective_proxy", score(setup.proxy)),

@@ -102,9 +102,12 @@ public final class MaskTask: TrainingTask {
     }
     /// The learned mask M beside x and g(x).
     public func sampleRows(_ batch: TrainingBatch) -> [[RGBImage]] {
-        let conditioned = withoutGradients { trainer.conditioner(Variable(batch.degraded)) }.value
+        let (conditioned, features) = withoutGradients {
+            let (output, features) = trainer.conditioner.withFeatures(Variable(batch.degraded))
+            return (output.value, features)
+        }
         let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: trainer.delta)
-        let mask = withoutGradients { trainer.network(Variable(batch.degraded), proxy: Variable(proxy)) }.value
+        let mask = withoutGradients { trainer.network(Variable(batch.degraded), proxy: Variable(proxy), features: features) }.value
         let masks = Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }
         return rows(batch, conditioned) .enumerated().map { i, row in row + [image(masks, i)] }
     }
