@@ -6,6 +6,7 @@ public enum ConvolutionBenchmark {
 
     public static func run(threads: Int, batches: [Int] = [1, 16], log: (String) -> Void) {
         EngineRuntime.prepare(threads: threads)
+        log("OpenBLAS core: \(BLASCore.summary)")
         var g = SeededGenerator(seed: 1)
         for (c, o, s) in layers {
             let w = Tensor(randomNormal: [o, c, 3, 3], generator: &g), b = Tensor(randomNormal: [o], generator: &g)

@@ -7,6 +7,7 @@ import Tensors
 public enum RecognizerBenchmark {
     public static func run(threads: Int, runs: Int, python: String, torchScript: String, workFolder: String, log: (String) -> Void) throws {
         EngineRuntime.prepare(threads: threads)
+        log("OpenBLAS core: \(BLASCore.summary)")
         let recognizer = try FaceRecognizer.loadDefault()
         var g = SeededGenerator(seed: 2)
         let check = Tensor(randomNormal: [2, 3, 150, 150], standardDeviation: 0.3, generator: &g)

@@ -7,6 +7,7 @@ import Tensors
 public enum StepBenchmark {
     public static func run(threads: Int, steps: Int, log: (String) -> Void) throws {
         EngineRuntime.prepare(threads: threads)
+        log("OpenBLAS core: \(BLASCore.summary)")
         let pipeline = RestorationPipeline(conditioner: IdentityPreservingConditioner(.standard, seed: 1),
                                            unet: ConditionalUNet(.restorationLight, seed: 2),
                                            maskBranch: MaskBranch(.standard, seed: 3), recognizer: try FaceRecognizer.loadDefault())
