@@ -31,7 +31,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Folder with the trained networks (default Models).") var weights = "Models"
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @Option(name: .customLong("tprime"), help: "T′ for the diffusion methods.") var startStep = 400
-    @Option(help: "Diffusion steps K (respaced DDPM or DDIM); default every step.") var steps: Int?
+    @Option(name: .customLong("steps"), help: StepCount.help) var stepCount: StepCount?
+    var steps: Int? { StepCount.resolved(stepCount, startStep: startStep) }
     @Option(help: "ddpm or ddim.") var sampler: SamplerOptions.Sampler = .ddpm
     @Option(help: "DDIM's η.") var eta = 0.0
     @Option(help: "Guidance strength s.") var scale: Float = 1000
@@ -59,6 +60,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=… or steps=… with comma-separated values") }
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
+        if let problem = StepCount.problem(stepCount, startStep: startStep) { throw ValidationError(problem) }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }

@@ -9,7 +9,7 @@ struct SamplerOptions: ParsableArguments {
 
     @Option(name: .customLong("tprime"), help: "T′, the step the reverse process starts from.") var startStep = 400
     @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
-    @Option(help: "Number of steps K (respaced DDPM or DDIM); default every step from T′.") var steps: Int?
+    @Option(help: StepCount.help) var steps: StepCount?
     @Option(help: "DDIM's η.") var eta = 0.0
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
     @Option(help: "Guidance strength s.") var scale: Float = 1000
@@ -19,7 +19,7 @@ struct SamplerOptions: ParsableArguments {
 
     func validate() throws {
         if !(1...1000).contains(startStep) { throw ValidationError("--tprime must be between 1 and 1000") }
-        if let steps, !(1...startStep).contains(steps) { throw ValidationError("--steps must be between 1 and T′ (\(startStep))") }
+        if let problem = StepCount.problem(steps, startStep: startStep) { throw ValidationError(problem) }
         if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }
         if !(delta.isFinite && delta >= 0 && delta <= 1) { throw ValidationError("--delta must be in [0, 1]") }
         if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
@@ -29,7 +29,7 @@ struct SamplerOptions: ParsableArguments {
         var s = SamplerSettings()
         s.startStep = startStep
         s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
-        s.steps = steps
+        s.steps = StepCount.resolved(steps, startStep: startStep)
         s.guidance = guidance
         s.scale = scale
         s.delta = delta

@@ -50,6 +50,20 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
         #expect(refused.status != 0 && refused.standardError.contains("--ipc-only"))
     }
 
+    /// 25 respaced steps unless T′ is smaller; `all` runs every step from T′.
+    @Test(arguments: [(["--tprime", "30"], 25), (["--tprime", "12"], 12), (["--tprime", "30", "--steps", "all"], 30), (["--tprime", "30", "--steps", "3"], 3)])
+    func stepsDefaultToTwentyFive(_ extra: [String], _ expected: Int) throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        let result = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/r.png", "--weights", weights,
+                                 "--guidance", "off"] + extra)
+        #expect(result.status == 0, "\(result.standardError)")
+        let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/r.json")))
+        #expect(record.steps == expected)
+        let refused = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/s.png", "--weights", weights,
+                                  "--tprime", "10", "--steps", "11"])
+        #expect(refused.status != 0 && refused.standardError.contains("or all"))
+    }
+
     @Test func ffhqInputsArePastedBackOutsideTheChipBoxUnchanged() throws {
         let weights = try tinyWeights(), out = try scratchFolder()
         let input = packageRoot + "/Samples/real-lq-ffhq512/diffbir_0229.png"
