@@ -95,14 +95,14 @@ struct EvalCommand: ParsableCommand {
             return
         }
         let settings: [EvaluationSetting] = setting == .both ? [.paper, .extreme] : [setting == .paper ? .paper : .extreme]
-        var evaluation = EvaluationRun(folder: out, evaluator: evaluator, files: files, identities: identities, settings: settings, methods: methods, seed: seed)
+        var evaluation = EvaluationRun(folder: out, evaluator: evaluator, dataFolder: data, files: files, identities: identities, settings: settings, methods: methods, seed: seed)
         evaluation.shard = shardSpec
         // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
-        let record = EvaluationRunRecord(data: URL(fileURLWithPath: data).standardizedFileURL.path, split: split, seed: seed, methods: methods.map(\.rawValue),
+        let record = EvaluationRunRecord(data: PortablePath.relative(data), split: split, seed: seed, methods: methods.map(\.rawValue),
                                          startStep: startStep, steps: steps, scale: scale, delta: delta, sampler: samplerKind, weights: ModelFingerprint.list(in: weights))
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         try evaluation.scoreMissingFaces(record: record) { progress.advance() }
-        var header = "# dnr eval\n\nFaces: \(data) (split \(split), \(files.count) faces); seed \(seed); weights \(weights); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
+        var header = "# dnr eval\n\nFaces: \(PortablePath.relative(data)) (split \(split), \(files.count) faces); seed \(seed); weights \(PortablePath.relative(weights)); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
         header += "Diffusion: T′ = \(startStep), \(stepsDescription), s = \(scale), δ = \(delta).\n"
         header += "OpenBLAS: \(BLASCore.summary) (this report's process; per-face times in scores.csv are the scoring processes').\n"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import FaceID
+import FileIO
 import Foundation
 import Restoration
 import Tensors
@@ -81,9 +82,9 @@ struct TrainCommand: ParsableCommand {
         options.seed = seed
         options.checkpointEvery = checkpointEvery
         options.sampleEvery = sampleEvery
-        options.command = (["dnr"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        options.command = PortablePath.commandLine(["dnr"] + CommandLine.arguments.dropFirst())
         if fromModels { options.startedFrom = ModelFingerprint.list(in: models).first { $0.file == network.exportFile }?.line }
-        options.dataDescription = "\(data) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
+        options.dataDescription = "\(PortablePath.relative(data)) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
         let run = TrainingRun(task: task, data: trainingData, options: options)
         if resume {
             if try run.resume() { print("resumed at step \(run.step) from \(options.cacheFolder)") } else { print("no checkpoint in \(options.cacheFolder); starting fresh") }

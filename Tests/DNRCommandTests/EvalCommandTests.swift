@@ -49,6 +49,12 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(report.contains("`unet.safetensors` sha256 `\(unetHash)…`"), "\(report)")
         let scores = try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n")
         #expect(scores.count == 1 + 4 * 4)
+        // Portable records: faces named relative to the data folder, the data folder relative to where dnr ran.
+        #expect(scores[1].split(separator: ",")[2] == "a1.png")
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json"))) as? [String: Any]
+        let recorded = try #require(run?["data"] as? String)
+        #expect(!recorded.hasPrefix("/") && URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/" + recorded).standardizedFileURL.path
+                == URL(fileURLWithPath: data).standardizedFileURL.path, "\(recorded)")
         // One face's row: input, four methods, ground truth, 32 px each with 2-px gaps; the grid stacks the four rows.
         let row = try ImageFile.read(out + "/images/paper_000.png")
         #expect(row.width == 6 * 32 + 7 * 2 && row.height == 32 + 2 * 2)

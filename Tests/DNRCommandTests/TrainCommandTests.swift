@@ -20,6 +20,8 @@ import Testing
         }
         let card = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: weights + "/unet.card.json"))) as? [String: Any]
         #expect(card?["started_from"] as? String == originalLine)
+        // No machine paths in the card: the command and the data are relative.
+        for key in ["command", "data"] { #expect(!((card?[key] as? String) ?? "/").contains(" /") && !((card?[key] as? String) ?? "/").hasPrefix("/"), "\(key)") }
         #expect(try runDNR(arguments + ["--from-models", "--resume"]).standardError.contains("choose one"))
     }
 }

@@ -11,6 +11,7 @@ public struct EvaluationRun {
     public let evaluator: Evaluator
     /// The faces, in order, and their identity labels ("" where the folder has none).
     public let files: [String]
+    public let dataFolder: String?
     public let identities: [String]
     public let settings: [EvaluationSetting]
     public let methods: [EvaluationMethod]
@@ -20,9 +21,11 @@ public struct EvaluationRun {
     /// How many faces get a row image under images/ and a row in the grid.
     public static let gridFaces = 16
 
-    public init(folder: String, evaluator: Evaluator, files: [String], identities: [String], settings: [EvaluationSetting],
+    /// `files` are read as given and recorded in scores.csv relative to `dataFolder` (when given).
+    public init(folder: String, evaluator: Evaluator, dataFolder: String? = nil, files: [String], identities: [String], settings: [EvaluationSetting],
                 methods: [EvaluationMethod], seed: UInt64) {
         self.folder = folder
+        self.dataFolder = dataFolder
         self.evaluator = evaluator
         self.files = files
         self.identities = identities
@@ -63,7 +66,7 @@ public struct EvaluationRun {
             let start = Date()
             let restored = evaluator.restore(degraded, method: method, seed: imageSeed)
             let seconds = Date().timeIntervalSince(start)
-            let row = ScoredOutput(setting: setting, index: index, file: file, method: method,
+            let row = ScoredOutput(setting: setting, index: index, file: dataFolder.map { PortablePath.relative(file, to: $0) } ?? file, method: method,
                                    scores: evaluator.score(restored, truth: clean, seconds: seconds), truthSharpness: ImageMetrics.sharpness(clean))
             lines.append(EvaluationReport.csvLine(row))
             descriptorLines.append(EvaluationReport.descriptorLine(setting: setting, index: index, method: method.rawValue, recognizer.descriptor(of: restored)))
