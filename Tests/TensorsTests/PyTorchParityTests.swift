@@ -176,4 +176,14 @@ struct SmallParityNetwork {
         try layer.load(from: SafetensorsArchive(tensors: ["weight": Tensor(zeros: [2, 3]), "bias": Tensor(zeros: [2])]))
         #expect(layer.weight.value == Tensor(zeros: [2, 3]))
     }
+
+    @Test func moduleLoadRejectsTensorsTheModelDoesNotHave() throws {
+        var generator = SeededGenerator(seed: 1)
+        let layer = Linear(3, 2, generator: &generator)
+        let extra = SafetensorsArchive(tensors: ["weight": Tensor(zeros: [2, 3]), "bias": Tensor(zeros: [2]), "scale": Tensor(zeros: [2])])
+        #expect(throws: SafetensorsError.unusedTensors(path: "<memory>", names: ["scale"])) { try layer.load(from: extra) }
+        // Under a prefix, only the tensors under it belong to the module (a checkpoint holds more).
+        let checkpoint = SafetensorsArchive(tensors: ["model.weight": Tensor(zeros: [2, 3]), "model.bias": Tensor(zeros: [2]), "adam.m.0": Tensor(zeros: [2])])
+        try layer.load(from: checkpoint, prefix: "model.")
+    }
 }

@@ -14,6 +14,7 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     case unsupportedDType(path: String, tensor: String, dtype: String)
     case missingTensor(path: String, name: String)
     case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+    case unusedTensors(path: String, names: [String])
 
     public var description: String {
         switch self {
@@ -23,6 +24,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case .unsupportedDType(let path, let tensor, let dtype): "\(path): tensor '\(tensor)' has dtype \(dtype); only F32, F16 and BF16 are supported"
         case .missingTensor(let path, let name): "\(path): no tensor named '\(name)'"
         case .shapeMismatch(let path, let name, let expected, let found): "\(path): tensor '\(name)' has shape \(found), the model expects \(expected)"
+        case .unusedTensors(let path, let names):
+            "\(path): \(names.count) tensor\(names.count == 1 ? "" : "s") the model does not have (\(names.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 3 ? ", …" : "")); the file was written for another network"
         }
     }
 }
@@ -182,11 +185,17 @@ extension Module {
 
     /// Loads every parameter from `archive` (names prefixed by `prefix`), checking each shape; on
     /// any error nothing is changed.
+    /// Loads every parameter from the tensors named `prefix` + its name; strict both ways: a missing
+    /// tensor and a tensor under `prefix` that no parameter takes are errors (a forgotten parameter
+    /// would otherwise be silently neither trained nor saved).
     public func load(from archive: SafetensorsArchive, prefix: String = "") throws(SafetensorsError) {
         var values: [Tensor] = []
         for (name, variable) in namedParameters {
             values.append(try archive.tensor(prefix + name, shape: variable.shape))
         }
+        let used = Set(namedParameters.map { prefix + $0.name })
+        let unused = archive.tensors.keys.filter { $0.hasPrefix(prefix) && !used.contains($0) }.sorted()
+        if !unused.isEmpty { throw .unusedTensors(path: archive.path, names: unused) }
         for ((_, variable), value) in zip(namedParameters, values) { variable.assign(value) }
     }
 }
