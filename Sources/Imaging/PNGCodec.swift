@@ -23,7 +23,7 @@ public enum PNGCodec {
                            &pixels, &info, &message, message.count)
         }
         guard status == 0, let pixels else {
-            throw classify(String(cString: message), path: path, bytes: bytes)
+            throw classify(cMessage(message), path: path, bytes: bytes)
         }
         defer { dnr_png_free(pixels) }
         let width = Int(info.width), height = Int(info.height), plane = width * height
@@ -60,7 +60,7 @@ public enum PNGCodec {
             status = dnr_png_encode_rgb(interleaved, UInt32(image.width), UInt32(image.height), 16, &output, &size, &message, message.count)
         }
         guard status == 0, let output else {
-            throw .writeFailed(path: "<memory>", reason: "PNG encoding failed: " + String(cString: message))
+            throw .writeFailed(path: "<memory>", reason: "PNG encoding failed: " + cMessage(message))
         }
         defer { dnr_png_free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))
@@ -87,4 +87,9 @@ public enum PNGCodec {
 
 @inline(__always) func quantize<T: FixedWidthInteger>(_ value: Float, _ levels: Float) -> T {
     T((min(max(value, 0), 1) * levels).rounded())
+}
+
+/// The text of a NUL-terminated C message buffer.
+func cMessage(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
