@@ -6,6 +6,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
     case corrupt(path: String, format: String, reason: String)
     case emptyImage(path: String)
     case tooLarge(path: String, width: Int, height: Int, limit: String)
+    case tooSmall(path: String, side: Int)
     case unsupportedOutputFormat(path: String)
     case unsupportedColourModel(path: String, reason: String)
     case writeFailed(path: String, reason: String)
@@ -18,6 +19,7 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
         case .corrupt(let path, let format, let reason): "\(path): corrupt \(format): \(reason)"
         case .emptyImage(let path): "\(path): the image has no pixels (0 width or height)"
         case .tooLarge(let path, let width, let height, let limit): "\(path): image is \(width)×\(height), larger than the \(limit) limit"
+        case .tooSmall(let path, let side): "\(path): the face is \(side) px across, smaller than the \(ImageLimits.minimumFaceSide) px dnr needs"
         case .unsupportedOutputFormat(let path): "\(path): unknown output format (use .png, .jpg or .jpeg)"
         case .unsupportedColourModel(let path, let reason): "\(path): \(reason)"
         case .writeFailed(let path, let reason): "\(path): \(reason)"
@@ -30,5 +32,11 @@ public enum ImageError: Error, CustomStringConvertible, Equatable, Sendable {
 public enum ImageLimits {
     public static let maxSide = 16_384
     public static let maxPixels = 64 * 1024 * 1024
-    static var description: String { "\(maxSide) px per side, \(maxPixels / (1024 * 1024)) Mpx" }
+    /// The smallest face dnr takes: the smallest input the degradation model makes at R = 64 (×4
+    /// down); below it there is too little of a face to restore or recognise.
+    public static let minimumFaceSide = 16
+    /// The limit that `width`×`height` breaks, in words (the side limit or the pixel-count limit).
+    static func brokenLimit(width: Int, height: Int) -> String {
+        max(width, height) > maxSide ? "\(maxSide) px per side" : "\(maxPixels / (1024 * 1024)) Mpx (\(maxPixels) pixels)"
+    }
 }

@@ -26,7 +26,7 @@ public enum JPEGCodec {
         if headerStatus != 0 { throw .corrupt(path: path, format: "JPEG", reason: errorText(handle)) }
         if width <= 0 || height <= 0 { throw .emptyImage(path: path) }
         if width > ImageLimits.maxSide || height > ImageLimits.maxSide || Int(width) * Int(height) > ImageLimits.maxPixels {
-            throw .tooLarge(path: path, width: Int(width), height: Int(height), limit: ImageLimits.description)
+            throw .tooLarge(path: path, width: Int(width), height: Int(height), limit: ImageLimits.brokenLimit(width: Int(width), height: Int(height)))
         }
         if colourspace == Int32(TJCS_CMYK.rawValue) || colourspace == Int32(TJCS_YCCK.rawValue) {
             throw .unsupportedColourModel(path: path, reason: "CMYK JPEGs are not supported; convert it to RGB first")

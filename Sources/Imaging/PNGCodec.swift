@@ -69,7 +69,7 @@ public enum PNGCodec {
     private static func classify(_ message: String, path: String, bytes: [UInt8]) -> ImageError {
         if message.contains("too large") || message.contains("exceeds user limit") {
             let (width, height) = headerSize(bytes)
-            return .tooLarge(path: path, width: width, height: height, limit: ImageLimits.description)
+            return .tooLarge(path: path, width: width, height: height, limit: ImageLimits.brokenLimit(width: width, height: height))
         }
         if message.contains("width is zero") || message.contains("height is zero") {
             return .emptyImage(path: path)

@@ -22,6 +22,7 @@ public enum SyntheticPair {
             if size != clean.width { clean = clean.resized(width: size, height: size, filter: filter).clamped() }
         }
         let resolution = min(clean.width, clean.height)
+        guard resolution >= ImageLimits.minimumFaceSide else { throw .tooSmall(path: input, side: resolution) }
         let (degraded, parameters) = try Degradation.random(clean, ranges: .paper(resolution: resolution), fixed: fixed, seed: seed)
         try ImageFile.write(degraded, to: output)
         return SyntheticPairRecord(input: input, output: output, seed: seed, resolution: resolution, parameters: parameters)

@@ -57,6 +57,8 @@ struct DegradeCommand: ParsableCommand {
             throw ImageError.notFound(path: input)
         case .file:
             if pathKind(output) == .folder { throw ValidationError("\(output) is a folder; give an output file name") }
+            if ImageFile.format(forPath: output) == nil { throw ImageError.unsupportedOutputFormat(path: output) }
+            _ = try OutputPath.prepare(output, oneImage: true)
             let record = try SyntheticPair.make(input: input, output: output, size: size, fixed: fixed, seed: seed)
             print("\(record.output): \(record.parameters.summary), seed \(record.seed), R=\(record.resolution)")
         case .folder:
@@ -65,12 +67,9 @@ struct DegradeCommand: ParsableCommand {
     }
 
     private func degradeFolder(fixed: PartialDegradation, seed: UInt64) throws {
-        if ImageFile.format(forPath: output) != nil && pathKind(output) != .folder {
-            throw ValidationError("INPUT is a folder, so OUTPUT must be a folder, not \(output)")
-        }
+        _ = try OutputPath.prepare(output, oneImage: false)  // creates the folder
         let names = try Folder.list(input, where: ImageFile.isImageName)
         if names.isEmpty { throw ValidationError("\(input) holds no .png or .jpg images") }
-        try Folder.create(output)
         let progress = ProgressBar(total: names.count, label: "degrade")
         var records: [SyntheticPairRecord] = []
         var failures: [String] = []

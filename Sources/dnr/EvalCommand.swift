@@ -30,13 +30,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the degradations and the diffusion noise.") var seed: UInt64 = 0
     @Option(help: "Folder with the trained networks (default Models).") var weights = "Models"
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
-    @Option(name: .customLong("tprime"), help: "T′ for the diffusion methods.") var startStep = 400
+    @Option(name: .customLong("tprime"), parsing: .unconditional, help: "T′ for the diffusion methods.") var startStep = 400
     @Option(name: .customLong("steps"), help: StepCount.help) var stepCount: StepCount?
     var steps: Int? { StepCount.resolved(stepCount, startStep: startStep) }
     @Option(help: "ddpm or ddim.") var sampler: SamplerOptions.Sampler = .ddpm
-    @Option(help: "DDIM's η.") var eta = 0.0
-    @Option(help: "Guidance strength s.") var scale: Float = 1000
-    @Option(help: "δ of the proxy mask.") var delta: Float = 0.04
+    @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
+    @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
+    @Option(parsing: .unconditional, help: "δ of the proxy mask.") var delta: Float = 0.04
     @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=… or steps=… (K).") var sweep: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
@@ -60,10 +60,9 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=… or steps=… with comma-separated values") }
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
-        if let problem = StepCount.problem(stepCount, startStep: startStep) { throw ValidationError(problem) }
+        try SamplerOptions.check(startStep: startStep, steps: stepCount, scale: scale, delta: delta, eta: eta)
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
         if eta != 0 && sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
     }
 

@@ -13,7 +13,16 @@ struct AlignmentOption: ParsableArguments {
 extension FaceAlignment: ExpressibleByArgument {}
 
 func readChip(_ path: String, _ alignment: FaceAlignment) throws -> RGBImage {
-    try alignment.chip(from: ImageFile.read(path), path: path)
+    let image = try ImageFile.read(path)
+    warnIfFFHQ(image, path: path, alignment: alignment)
+    return try alignment.chip(from: image, path: path)
+}
+
+/// FFHQ-aligned crops are 512 px (or 1024) squares; read as dlib chips they give plausible but wrong
+/// scores, so a chip of exactly that size gets a hint.
+func warnIfFFHQ(_ image: RGBImage, path: String, alignment: FaceAlignment) {
+    guard alignment == .chip, image.width == image.height, [512, 1024].contains(image.width) else { return }
+    writeStandardError("note: \(path) is \(image.width)×\(image.width), the size of an FFHQ-aligned crop; pass --align ffhq512 if it is one (it is read as a dlib chip)\n")
 }
 
 struct EmbedCommand: ParsableCommand {
@@ -45,9 +54,8 @@ struct IdentityCommand: ParsableCommand {
         let c = IdentityComparison(recognizer.descriptor(of: chipA), recognizer.descriptor(of: chipB), threshold: recognizer.samePersonThreshold)
         print(String(format: "cosine %.4f  distance %.4f  %@ (dlib's rule: distance < %.2f)", c.cosine, c.distance,
                      c.samePerson ? "same person" : "different people", recognizer.samePersonThreshold))
-        // At the first image's size, as dnr eval scores an output against its ground truth.
-        let resized = chipB.width == chipA.width ? chipB : chipB.resized(to: chipA.width, filter: chipB.width > chipA.width ? .box : .bicubic)
-        let perceptual = withoutGradients { recognizer.perceptualDistance(Variable(chipA.tensor()), Variable(resized.tensor())) }.value.scalar
+        // Each image goes to the recognizer's frame on its own, so the order does not matter.
+        let perceptual = withoutGradients { recognizer.perceptualDistance(Variable(chipA.tensor()), Variable(chipB.tensor())) }.value.scalar
         print(String(format: "face-perceptual distance %.4f (our LPIPS stand-in on the recognizer's features; 0 for equal images)", perceptual))
     }
 }

@@ -35,8 +35,7 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let files = try ImageFile.paths(in: inputs)
         if files.isEmpty { throw ValidationError("no .png or .jpg images in \(inputs.joined(separator: ", "))") }
-        let singleFile = files.count == 1 && ImageFile.format(forPath: output) != nil
-        if !singleFile { try Folder.create(output) }
+        let singleFile = try OutputPath.prepare(output, oneImage: files.count == 1) == .file(output)
 
         EngineRuntime.prepare()
         let restorer = try FaceRestorer.load(from: weights, conditionerOnly: ipcOnly)

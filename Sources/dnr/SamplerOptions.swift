@@ -7,17 +7,23 @@ extension GuidanceMode: ExpressibleByArgument {}
 struct SamplerOptions: ParsableArguments {
     enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
 
-    @Option(name: .customLong("tprime"), help: "T′, the step the reverse process starts from.") var startStep = 400
+    @Option(name: .customLong("tprime"), parsing: .unconditional, help: "T′, the step the reverse process starts from.") var startStep = 400
     @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
     @Option(help: StepCount.help) var steps: StepCount?
-    @Option(help: "DDIM's η.") var eta = 0.0
+    // .unconditional: a negative value ("--delta -1") reaches the range check instead of being read as a flag.
+    @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
-    @Option(help: "Guidance strength s.") var scale: Float = 1000
-    @Option(help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
+    @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
+    @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
     @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
 
     func validate() throws {
+        try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta)
+    }
+
+    /// The knobs' ranges, checked the same way wherever they are given (restore, explore, eval).
+    static func check(startStep: Int, steps: StepCount?, scale: Float, delta: Float, eta: Double) throws {
         if !(1...1000).contains(startStep) { throw ValidationError("--tprime must be between 1 and 1000") }
         if let problem = StepCount.problem(steps, startStep: startStep) { throw ValidationError(problem) }
         if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }

@@ -23,7 +23,7 @@ import Testing
         (["degrade", "/no/such.png", "OUT/x.png"], "/no/such.png: no such file"),
         (["degrade", "NOTES", "OUT/x.png"], "not a PNG or JPEG image"),
         (["degrade", "ASTRONAUT", "OUT/x.gif"], "unknown output format"),
-        (["degrade", "ASTRONAUT", "/etc/hostname/x.png"], "cannot write: Not a directory"),
+        (["degrade", "ASTRONAUT", "/etc/hostname/x.png"], "/etc/hostname is not a folder"),
         (["degrade", "ASTRONAUT", "OUT/x.png", "--jpeg", "0"], "--jpeg must be between 1 and 100"),
         (["degrade", "ASTRONAUT", "OUT/x.png", "--scale", "0.5"], "--scale must be ≥ 1"),
     ])
