@@ -8,7 +8,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries. Each system module is a module map plus a shim header; CPNG is a small C
@@ -18,17 +17,18 @@ let package = Package(
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),  // no pkgConfig: its -D flags are refused by SwiftPM; the shim defines them
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CLibCrypto", providers: [.apt(["libssl-dev"])]),  // SHA-256 of model files
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CCPUFeatures"),
 
         // The engine and the domain libraries.
-        .target(name: "FileIO"),
+        .target(name: "FileIO", dependencies: ["CLibCrypto"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "CCPUFeatures", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
-        .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "CSixel", "CNcursesw"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "COpenBLAS", "CNcursesw"]),
+        .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO"]),
+        .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
+        .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FileIO", "CSixel", "CNcursesw"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "CNcursesw"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.

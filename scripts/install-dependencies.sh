@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries dnr builds against (Debian/Ubuntu), only those that are missing.
 set -euo pipefail
-packages=(pkg-config libopenblas-dev libpng-dev libturbojpeg0-dev libsixel-dev libncurses-dev tmux)
+packages=(pkg-config libopenblas-dev libpng-dev libturbojpeg0-dev libsixel-dev libncurses-dev libssl-dev tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

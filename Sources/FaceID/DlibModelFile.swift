@@ -1,4 +1,3 @@
-import Crypto
 import FileIO
 
 /// One layer record of the `.dat` file, in execution (bottom-to-top) order.
@@ -65,7 +64,7 @@ public enum RecognizerModelFile {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
         if verifyChecksum {
-            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let digest = Checksum.sha256(bytes)
             if digest != sha256 { throw .wrongChecksum(path: path, expected: sha256, found: digest) }
         }
         return try parse(bytes, path: path)

@@ -15,7 +15,7 @@ final class TmuxSession {
         try tmux(["new-session", "-d", "-s", name, "-x", "160", "-y", "50", command], capture: false)
     }
 
-    deinit { try? tmux(["kill-session", "-t", name], capture: false) }
+    deinit { _ = try? tmux(["kill-session", "-t", name], capture: false) }
 
     func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 

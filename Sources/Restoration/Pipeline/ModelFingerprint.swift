@@ -1,4 +1,3 @@
-import Crypto
 import FileIO
 import Foundation
 
@@ -13,7 +12,7 @@ public struct ModelFingerprint: Sendable, Equatable {
     public static func list(in folder: String) -> [ModelFingerprint] {
         [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile].compactMap { file in
             guard let bytes = try? AtomicFile.read(folder + "/" + file) else { return nil }
-            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let digest = Checksum.sha256(bytes)
             let cardPath = folder + "/" + file.replacingOccurrences(of: ".safetensors", with: ".card.json")
             let card = (try? AtomicFile.read(cardPath)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
             return ModelFingerprint(file: file, sha256: digest, steps: card?["steps"] as? Int, date: card?["date"] as? String)
