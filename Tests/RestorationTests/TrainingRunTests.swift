@@ -52,16 +52,17 @@ import Tensors
         #expect(log.split(separator: "\n").dropFirst().map { $0.prefix { $0 != "," } } == ["1", "2", "3", "4"])
         #expect(FileManager.default.fileExists(atPath: cache + "/samples/step0000004.png"))
         try resumed.export()
-        let card = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cache + "/ipc.card.json"))) as! [String: Any]
-        #expect(card["steps"] as? Int == 4 && card["parameters"] as? Int == resumed.task.module.parameterCount)
+        let card = try ModelCard.read(cache + "/ipc.card.json")
+        #expect(card.steps == 4 && card.parameters == resumed.task.module.parameterCount && card.network == "ipc")
+        #expect(card.configuration == JSONValue(text: resumed.task.configurationJSON))
         // The final loss spans the resume: the mean of all four logged losses.
         let logged = log.split(separator: "\n").dropFirst().map { Float($0.split(separator: "=")[1].split(separator: ";")[0])! }
-        #expect(abs((card["final_loss_mean_last_100"] as! Double) - Double(logged.reduce(0, +) / 4)) < 1e-5)
+        #expect(abs(card.finalLossMeanLast100! - Double(logged.reduce(0, +) / 4)) < 1e-5)
         // Validation on the fixed batch at every sample step; the card's is that of the exported weights.
         let validation = try String(contentsOfFile: cache + "/validation.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         #expect(validation.map { $0.prefix { $0 != "," } } == ["2", "4"])
         let lastLoss = Double(validation.last!.split(separator: ",")[1].split(separator: ";")[0].split(separator: "=")[1])!
-        let carded = card["validation_on_fixed_batch"] as! [String: Double]
+        let carded = card.validationOnFixedBatch!
         #expect(Set(carded.keys) == ["loss", "l1", "identity"] && abs(carded["loss"]! - lastLoss) < 1e-6)
         let exported = try ModelStore.loadConditioner(from: cache)
         #expect(exported.configuration == ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
@@ -72,5 +73,18 @@ import Tensors
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(throws: TrainingDataError.self) { try TrainingData(folder: folder, resolution: 32) }
+    }
+
+    /// The committed cards (written before the card had a type) read as `ModelCard`, and write back the same.
+    @Test func committedModelCardsDecode() throws {
+        for name in ["ipc", "unet", "mask"] {
+            let path = packageRoot + "/Models/\(name).card.json"
+            let card = try ModelCard.read(path)
+            #expect(card.weights == "\(name).safetensors" && card.steps > 0 && !card.data.hasPrefix("/"))
+            let copy = NSTemporaryDirectory() + "card-\(getpid())-\(name).json"
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            try card.write(to: copy)
+            #expect(try ModelCard.read(copy) == card)
+        }
     }
 }

@@ -13,9 +13,8 @@ public struct ModelFingerprint: Sendable, Equatable {
         [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile].compactMap { file in
             guard let bytes = try? AtomicFile.read(folder + "/" + file) else { return nil }
             let digest = Checksum.sha256(bytes)
-            let cardPath = folder + "/" + file.replacingOccurrences(of: ".safetensors", with: ".card.json")
-            let card = (try? AtomicFile.read(cardPath)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-            return ModelFingerprint(file: file, sha256: digest, steps: card?["steps"] as? Int, date: card?["date"] as? String)
+            let card = try? ModelCard.read(ModelCard.path(besideWeights: folder + "/" + file))
+            return ModelFingerprint(file: file, sha256: digest, steps: card?.steps, date: card?.date)
         }
     }
 

@@ -162,18 +162,16 @@ public final class TrainingRun {
         let write = { try Safetensors.write(module.parameterTensors, dtype: .f16, metadata: ["config": config], to: self.options.exportPath) }
         if let average = task.average { try average.withAverage(in: module.parameters, write) } else { try write() }
         let final = recentLosses.isEmpty ? Float.nan : recentLosses.reduce(0, +) / Float(recentLosses.count)
-        let card: [String: Any] = [
-            "network": task.kind, "weights": (options.exportPath as NSString).lastPathComponent, "dtype": "F16",
-            "configuration": (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config,
-            "parameters": module.parameterCount, "data": options.dataDescription, "steps": step, "batch": options.batch,
-            "learning_rate": task.optimizer.learningRate, "final_loss_mean_last_100": final.isFinite ? Double(final) : NSNull(), "best_loss_mean_100": bestLoss.isFinite ? Double(bestLoss) : NSNull(),
-            "wall_seconds": Int(elapsed), "ema": task.average != nil,
-            "validation_on_fixed_batch": Dictionary(validation.map { ($0.name, Double($0.value)) }, uniquingKeysWith: { a, _ in a }), "command": firstCommand ?? options.command,
-            "last_command": options.command, "started_from": startedFrom ?? NSNull(),
-            "date": ISO8601DateFormatter().string(from: Date()),
-        ]
-        let cardPath = String(options.exportPath.dropLast(".safetensors".count)) + ".card.json"
-        try AtomicFile.write(Array(try JSONSerialization.data(withJSONObject: card, options: [.prettyPrinted, .sortedKeys])), to: cardPath)
+        let card = ModelCard(
+            network: task.kind, weights: (options.exportPath as NSString).lastPathComponent, dtype: "F16",
+            configuration: JSONValue(text: config) ?? .string(config), parameters: module.parameterCount, data: options.dataDescription,
+            steps: step, batch: options.batch, learningRate: task.optimizer.learningRate,
+            finalLossMeanLast100: final.isFinite ? Double(final) : nil, bestLossMean100: bestLoss.isFinite ? Double(bestLoss) : nil,
+            wallSeconds: Int(elapsed), ema: task.average != nil,
+            validationOnFixedBatch: Dictionary(validation.map { ($0.name, Double($0.value)) }, uniquingKeysWith: { a, _ in a }),
+            command: firstCommand ?? options.command, lastCommand: options.command, startedFrom: startedFrom,
+            date: ISO8601DateFormatter().string(from: Date()))
+        try card.write(to: ModelCard.path(besideWeights: options.exportPath))
     }
 
     /// Removes the lines of a `step,…` CSV logged after `step`; the lines kept, header first.
