@@ -6,20 +6,46 @@ public final class FaceRecognizer: @unchecked Sendable {
     struct Convolution {
         let weight: Variable, bias: Variable, stride: Int, padding: Int
         func callAsFunction(_ x: Variable) -> Variable { conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding) }
+
+        /// This convolution followed by `affine`, as one convolution: γ·(W∗x + b) + β = (γW)∗x + (γb + β).
+        func folding(_ affine: Affine) -> Convolution {
+            let out = weight.shape[0], perOutput = weight.value.count / out
+            var w = weight.value.scalars, b = bias.value.scalars
+            for o in 0..<out {
+                let gamma = affine.gamma.value.scalars[o]
+                for i in (o * perOutput)..<((o + 1) * perOutput) { w[i] *= gamma }
+                b[o] = gamma * b[o] + affine.beta.value.scalars[o]
+            }
+            return Convolution(weight: Variable(Tensor(shape: weight.shape, scalars: w)), bias: Variable(Tensor(shape: [out], scalars: b)),
+                               stride: stride, padding: padding)
+        }
     }
 
+    /// dlib's affine layer (its frozen batch normalisation): a scale and shift per channel.
     struct Affine {
         let gamma: Variable, beta: Variable
         func callAsFunction(_ x: Variable) -> Variable { channelAffine(x, scale: gamma, shift: beta) }
     }
 
+    /// A convolution and the affine layer after it: folded into one convolution (the default: the
+    /// weights are frozen, so the two are one linear map), or kept apart (the reference the folded
+    /// form is tested against).
+    struct ConvolutionAndAffine {
+        let convolution: Convolution, affine: Affine?
+        init(_ convolution: Convolution, _ affine: Affine, fold: Bool) {
+            self.convolution = fold ? convolution.folding(affine) : convolution
+            self.affine = fold ? nil : affine
+        }
+        func callAsFunction(_ x: Variable) -> Variable { affine.map { $0(convolution(x)) } ?? convolution(x) }
+    }
+
     /// ares / ares_down: y = affine(conv(relu(affine(conv(x))))); out = relu(y ⊕ shortcut(x)).
     struct Unit {
-        let convA: Convolution, affineA: Affine, convB: Convolution, affineB: Affine
+        let a: ConvolutionAndAffine, b: ConvolutionAndAffine
         let downsamples: Bool
 
         func callAsFunction(_ x: Variable) -> Variable {
-            let y = affineB(convB(affineA(convA(x)).relu()))
+            let y = b(a(x).relu())
             let shortcut = downsamples ? x.averagePooled(size: 2, stride: 2) : x
             return zeroExtendedSum(shortcut, y).relu()
         }
@@ -30,16 +56,18 @@ public final class FaceRecognizer: @unchecked Sendable {
     /// dlib's same-person rule: descriptors closer than this (Euclidean) are the same person.
     public let samePersonThreshold: Float
     let means: (red: Float, green: Float, blue: Float)
-    let stemConvolution: Convolution, stemAffine: Affine
+    let stem: ConvolutionAndAffine
     let units: [Unit]
     let projection: Variable  // [256, 128], input-major as in the file
 
     /// Loads the model from its original `.dat` file, verifying its sha256 first.
-    public convenience init(modelPath: String) throws(RecognizerModelError) {
-        try self.init(model: RecognizerModelFile.load(modelPath), path: modelPath)
+    /// `foldAffine`: fold each affine layer into the convolution before it (the default); false keeps
+    /// them apart, as in the file.
+    public convenience init(modelPath: String, foldAffine: Bool = true) throws(RecognizerModelError) {
+        try self.init(model: RecognizerModelFile.load(modelPath), path: modelPath, foldAffine: foldAffine)
     }
 
-    init(model: DlibModel, path: String) throws(RecognizerModelError) {
+    init(model: DlibModel, path: String, foldAffine: Bool = true) throws(RecognizerModelError) {
         var layers = model.layers[...]
         func next(_ kind: String) throws(RecognizerModelError) -> DlibLayer {
             guard let layer = layers.popFirst(), layer.kind == kind else {
@@ -56,20 +84,19 @@ public final class FaceRecognizer: @unchecked Sendable {
             guard case .affine(let g, let b) = try next("affine") else { fatalError() }
             return Affine(gamma: Variable(Tensor(shape: [g.count], scalars: g)), beta: Variable(Tensor(shape: [b.count], scalars: b)))
         }
-        stemConvolution = try convolution()
-        stemAffine = try affine()
+        stem = ConvolutionAndAffine(try convolution(), try affine(), fold: foldAffine)
         _ = try next("relu")
         _ = try next("max_pool")
         var units: [Unit] = []
         for (downsample, count) in [(false, 3), (true, 1), (false, 3), (true, 1), (false, 2), (true, 1), (false, 2), (true, 1)] {
             for _ in 0..<count {
-                let convA = try convolution(), affineA = try affine()
+                let a = ConvolutionAndAffine(try convolution(), try affine(), fold: foldAffine)
                 _ = try next("relu")
-                let convB = try convolution(), affineB = try affine()
+                let b = ConvolutionAndAffine(try convolution(), try affine(), fold: foldAffine)
                 if downsample { _ = try next("avg_pool") }
                 _ = try next("add_prev")
                 _ = try next("relu")
-                units.append(Unit(convA: convA, affineA: affineA, convB: convB, affineB: affineB, downsamples: downsample))
+                units.append(Unit(a: a, b: b, downsamples: downsample))
             }
         }
         self.units = units
@@ -106,7 +133,7 @@ public final class FaceRecognizer: @unchecked Sendable {
     public func features(normalisedInput x: Variable) -> (descriptor: Variable, maps: [Variable]) {
         precondition(x.shape.count == 4 && Array(x.shape[1...]) == [3, Self.inputSize, Self.inputSize],
                      "the recognizer's network input is [N, 3, 150, 150], got \(x.shape)")
-        var h = stemAffine(stemConvolution(x)).relu().maxPooled(size: 3, stride: 2)
+        var h = stem(x).relu().maxPooled(size: 3, stride: 2)
         var maps = [h]
         let stageEnds: Set<Int> = [2, 6, 9, 12]
         for (index, unit) in units.enumerated() {

@@ -3,22 +3,20 @@ import Tensors
 extension FaceRecognizer {
     /// Every weight under a stable name (stem.*, units.N.*, projection), for mirrors in other
     /// frameworks (the benchmark's PyTorch port) and for inspection.
+    /// A folded layer is exported as its folded convolution with an identity affine (γ = 1, β = 0).
     public var namedWeights: [(name: String, tensor: Tensor)] {
-        var list: [(String, Tensor)] = [
-            ("stem.conv.weight", stemConvolution.weight.value), ("stem.conv.bias", stemConvolution.bias.value),
-            ("stem.affine.gamma", stemAffine.gamma.value), ("stem.affine.beta", stemAffine.beta.value),
-        ]
+        func layer(_ prefix: String, _ conv: String, _ affine: String, _ pair: ConvolutionAndAffine) -> [(String, Tensor)] {
+            let channels = pair.convolution.bias.value.count
+            return [("\(prefix)\(conv).weight", pair.convolution.weight.value), ("\(prefix)\(conv).bias", pair.convolution.bias.value),
+                    ("\(prefix)\(affine).gamma", pair.affine?.gamma.value ?? Tensor(repeating: 1, shape: [channels])),
+                    ("\(prefix)\(affine).beta", pair.affine?.beta.value ?? Tensor(zeros: [channels]))]
+        }
+        var list = layer("stem.", "conv", "affine", stem)
         for (i, unit) in units.enumerated() {
-            list += [
-                ("units.\(i).convA.weight", unit.convA.weight.value), ("units.\(i).convA.bias", unit.convA.bias.value),
-                ("units.\(i).affineA.gamma", unit.affineA.gamma.value), ("units.\(i).affineA.beta", unit.affineA.beta.value),
-                ("units.\(i).convB.weight", unit.convB.weight.value), ("units.\(i).convB.bias", unit.convB.bias.value),
-                ("units.\(i).affineB.gamma", unit.affineB.gamma.value), ("units.\(i).affineB.beta", unit.affineB.beta.value),
-            ]
+            list += layer("units.\(i).", "convA", "affineA", unit.a) + layer("units.\(i).", "convB", "affineB", unit.b)
         }
         return list + [("projection", projection.value)]
     }
 
-    /// Which units downsample (stride-2 first convolution, pooled shortcut).
     public var downsamplingUnits: [Int] { units.enumerated().filter { $0.element.downsamples }.map(\.offset) }
 }

@@ -28,6 +28,25 @@ func loadChips() throws -> (Tensor, [ChipFixture]) {
 }
 
 @Suite struct FaceRecognizerTests {
+    /// The folded affine layers (the default) against the layers kept apart as in dlib's file:
+    /// descriptors, face-perceptual features and input gradients agree to float rounding.
+    @Test func foldedAffineLayersMatchTheFile() throws {
+        let plain = try FaceRecognizer(modelPath: modelPath, foldAffine: false)
+        let (batch, _) = try loadChips()
+        let four = batch.slice(axis: 0, 0..<4)
+        let (folded, separate) = (withoutGradients { sharedRecognizer.descriptors(Variable(four)) }.value,
+                                  withoutGradients { plain.descriptors(Variable(four)) }.value)
+        #expect(folded.maxAbsDifference(separate) <= 2e-5, "descriptors differ by \(folded.maxAbsDifference(separate))")
+        func inputGradient(_ r: FaceRecognizer) -> Tensor {
+            let x = Variable(four, requiresGradient: true)
+            (r.descriptors(x).sum() + r.perceptualDistance(x, Variable(batch.slice(axis: 0, 4..<8))).sum()).backward()
+            return x.gradient!
+        }
+        let (g1, g2) = (inputGradient(sharedRecognizer), inputGradient(plain))
+        let scale = g2.scalars.map(abs).max()!
+        #expect(g1.maxAbsDifference(g2) <= 1e-4 * scale, "input gradients differ by \(g1.maxAbsDifference(g2)) (largest \(scale))")
+    }
+
     @Test func descriptorsMatchDlibOnAllTwelveChips() throws {
         let (batch, chips) = try loadChips()
         let descriptors = withoutGradients { sharedRecognizer.descriptors(Variable(batch)) }.value
