@@ -60,7 +60,9 @@ struct RestoreCommand: ParsableCommand {
                     print("\(record.output): g(x) in \(String(format: "%.2f", record.seconds)) s; identity cosine to the input \(String(format: "%.3f", record.inputIdentityToConditioner))")
                     continue
                 }
-                print("\(record.output): \(record.steps) steps in \(String(format: "%.1f", record.seconds)) s, IDS to g(x) \(String(format: "%.3f", record.identityToConditioner)) (input \(String(format: "%.3f", record.inputIdentityToConditioner)))")
+                // Both cosines are to g(x), the identity the guidance aims at; the degraded input is a
+                // smoothed copy of the same face, so it often sits closer to g(x) than detailed output does.
+                print("\(record.output): \(record.steps) steps in \(String(format: "%.1f", record.seconds)) s; identity cosine to g(x): restored \(String(format: "%.3f", record.identityToConditioner)), degraded input \(String(format: "%.3f", record.inputIdentityToConditioner))")
             } catch {
                 if files.count == 1 { throw error }
                 failures += 1

@@ -83,6 +83,7 @@ final class TmuxSession {
         let snapshots = try scratchFolder()
         let session = try start(snapshots: snapshots)
         let first = try session.wait(for: "step 0/6")
+        #expect(first.contains("t=30  T′=30"), "before the first step the run stands at T′")
         for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] {
             #expect(first.contains(label), "missing \(label)")
         }
@@ -102,9 +103,9 @@ final class TmuxSession {
         try session.keys("?")
         try session.wait(for: "Keys")
         // The footer stays (the screen may be caught mid-update, so wait for it too); the panes go.
-        #expect(!(try session.wait(for: "q quit")).contains("ŷ0,t"), "the overlay replaces the panes")
+        #expect(!(try session.wait(for: "q quit")).contains("[uniform] ŷ0,t"), "the overlay replaces the panes")
         try session.keys("?")
-        try session.wait(for: "ŷ0,t")
+        try session.wait(for: "[uniform] ŷ0,t")
         try session.keys("p")
         try session.wait(for: "saved ")
         let folders = try FileManager.default.contentsOfDirectory(atPath: snapshots)

@@ -185,38 +185,34 @@ public final class ExplorerApp: @unchecked Sendable {
         }
     }
 
-    /// Handles one key; false to quit.
+    /// Handles one key through the key table; false to quit.
     func handle(_ key: Int32) -> Bool {
-        guard let scalar = UnicodeScalar(UInt32(max(key, 0))) else { return true }
-        switch Character(scalar) {
-        case "q": return false
-        case "?": showHelp.toggle()
-        case " ": sendToApp { app in app.playing.toggle(); app.pump(); return "" }
-        case "n": send { $0.step(1) }
-        case "N": send { $0.step(10) }
-        case "e": send { $0.finish() }
-        case "r": send { $0.restart() }
-        case "d": send { $0.setDelta($0.settings.delta - 0.05) }
-        case "D": send { $0.setDelta($0.settings.delta + 0.05) }
-        case "t": send { $0.restart(startStep: $0.settings.startStep - 50) }
-        case "T": send { $0.restart(startStep: $0.settings.startStep + 50) }
-        case "s": send { $0.setScale($0.settings.scale / 2) }
-        case "S": send { $0.setScale($0.settings.scale == 0 ? 1 : $0.settings.scale * 2) }
-        case "m": send { s in
+        guard let scalar = UnicodeScalar(UInt32(max(key, 0))), let action = KeyBindings.action(for: Character(scalar)) else { return true }
+        switch action {
+        case .quit: return false
+        case .toggleHelp:
+            showHelp.toggle()
+            if showHelp { sendToApp { app in app.playing = false; return "" } }  // reading the help pauses the run
+        case .playPause: sendToApp { app in app.playing.toggle(); app.pump(); return "" }
+        case .step(let count): send { $0.step(count) }
+        case .runToEnd: send { $0.finish() }
+        case .restart: send { $0.restart() }
+        case .nextSeed: send { $0.restart(seed: $0.settings.seed + 1) }
+        case .delta(let change): send { $0.setDelta($0.settings.delta + change) }
+        case .startStep(let change): send { $0.restart(startStep: $0.settings.startStep + change) }
+        case .scale(let up): send { $0.setScale(up ? ($0.settings.scale == 0 ? 1 : $0.settings.scale * 2) : $0.settings.scale / 2) }
+        case .cycleMode: send { s in
             let modes = GuidanceMode.allCases
             s.setMode(modes[(modes.firstIndex(of: s.settings.guidance)! + 1) % modes.count])
         }
-        case "c": send { $0.setCompare(!$0.compare) }
-        case "x": send { $0.restart(seed: $0.settings.seed + 1) }
-        case "]": sendToApp { $0.switchSample(by: 1) }
-        case "[": sendToApp { $0.switchSample(by: -1) }
-        case "p":
+        case .toggleCompare: send { $0.setCompare(!$0.compare) }
+        case .sample(let offset): sendToApp { $0.switchSample(by: offset) }
+        case .snapshot:
             let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"
             sendToApp { app in
                 let written = (try? app.session.snapshot(to: folder))?.count ?? 0
                 return written > 0 ? "saved \(written) files (panes, contact sheet, numbers) to \(folder)" : "snapshot failed: cannot write \(folder)"
             }
-        default: break
         }
         return true
     }

@@ -2,8 +2,6 @@ import Imaging
 import Restoration
 
 extension ExplorerApp {
-    static let keys = "space play  n step  N ten  e end  r restart  d/D δ  t/T T′  s/S scale  m mode  c compare  x seed  [/] sample  p snapshot  ? help  q quit"
-
     func draw(_ v: ExplorerView, on screen: TerminalScreen) {
         screen.refreshSize()
         // ncurses does not know about the raw image cells: after a layout change it must repaint all,
@@ -22,7 +20,8 @@ extension ExplorerApp {
         let s = v.settings
         let first = v.rows[0]
         screen.text("dnr explore — \(v.title)", row: 0, column: 0, style: .title)
-        screen.text("step \(first.step)/\(first.stepCount)  t=\(first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
+        // Before the first step the run stands at T′.
+        screen.text("step \(first.step)/\(first.stepCount)  t=\(first.step == 0 ? s.startStep : first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
                     + "mode \(v.compare ? "compare" : s.guidance.rawValue)  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
                     + (v.finished ? "  [finished]" : ""), row: 1, column: 0, style: .status)
         if showHelp {
@@ -92,28 +91,17 @@ extension ExplorerApp {
         }
     }
 
-    /// The key line, across the whole width, on the line above the last.
+    /// The key line (the most important keys that fit), across the whole width, on the line above the last.
     func drawFooter(on screen: TerminalScreen) {
-        screen.text(Self.keys.padding(toLength: max(screen.columns, Self.keys.count), withPad: " ", startingAt: 0), row: screen.rows - 2, column: 0, style: .footer)
+        screen.text(KeyBindings.footer(width: screen.columns).padding(toLength: screen.columns, withPad: " ", startingAt: 0),
+                    row: screen.rows - 2, column: 0, style: .footer)
     }
 
     func drawHelp(on screen: TerminalScreen) {
-        let lines = [
-            "Keys", "",
-            "space  play / pause          n  one step        N  ten steps",
-            "e      run to the end        r  restart",
-            "d / D  δ − / + (M′ redrawn at once)",
-            "t / T  T′ − / + 50 (restarts)     x  next seed (restarts)",
-            "s / S  guidance strength ÷2 / ×2 (from the next step)",
-            "m      mode off → uniform → masked (from the next step)",
-            "c      compare: off, uniform and masked in lock-step on the same noise",
-            "[ / ]  previous / next sample (settings kept)",
-            "p      snapshot: every pane and a contact sheet as PNG, settings and numbers as JSON",
-            "?      this help                 q  quit",
-        ]
-        let width = lines.map(\.count).max()! + 4
-        for (i, line) in lines.enumerated() {
-            screen.text(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0), row: 4 + i, column: 4, style: .help)
+        let lines = KeyBindings.helpLines
+        let width = min(lines.map(\.count).max()! + 4, screen.columns - 4)
+        for (i, line) in lines.enumerated() where 4 + i < screen.rows - 3 {
+            screen.text(String(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0).prefix(width)), row: 4 + i, column: 2, style: .help)
         }
     }
 }

@@ -1,0 +1,72 @@
+import Restoration
+
+/// What a key asks the explorer to do.
+enum ExplorerAction: Equatable, Sendable {
+    case quit, toggleHelp, playPause, step(Int), runToEnd, restart, nextSeed
+    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, toggleCompare, sample(Int), snapshot
+}
+
+/// One row of the key table: its keys (each with its action), the footer's short label, the help
+/// overlay's and README's description, and its rank for a narrow footer (lower is shown first).
+/// The handler, the footer, the help overlay and the README's table all come from `KeyBindings.all`.
+struct KeyBinding: Sendable {
+    let keys: [(key: Character, action: ExplorerAction)]
+    /// How the keys are written in the help and the README ("d / D").
+    let keyText: String
+    let footer: String
+    let help: String
+    let rank: Int
+}
+
+public enum KeyBindings {
+    static let all: [KeyBinding] = [
+        KeyBinding(keys: [(" ", .playPause), ("n", .step(1)), ("N", .step(10)), ("e", .runToEnd)], keyText: "space, `n`, `N`, `e`",
+                   footer: "space play  n step  N ten  e end", help: "play/pause, one step, ten steps, run to the end", rank: 1),
+        KeyBinding(keys: [("r", .restart), ("x", .nextSeed)], keyText: "`r`, `x`",
+                   footer: "r restart  x seed", help: "restart, next seed (restarts)", rank: 5),
+        KeyBinding(keys: [("d", .delta(-0.05)), ("D", .delta(0.05))], keyText: "`d` / `D`",
+                   footer: "d/D δ", help: "δ − / + 0.05: M′ and M are redrawn at once, the guidance uses them from the next step", rank: 3),
+        KeyBinding(keys: [("t", .startStep(-50)), ("T", .startStep(50))], keyText: "`t` / `T`",
+                   footer: "t/T T′", help: "T′ − / + 50 (restarts)", rank: 6),
+        KeyBinding(keys: [("s", .scale(up: false)), ("S", .scale(up: true))], keyText: "`s` / `S`",
+                   footer: "s/S scale", help: "guidance strength ÷ 2 / × 2 (from the next step)", rank: 4),
+        KeyBinding(keys: [("m", .cycleMode)], keyText: "`m`",
+                   footer: "m mode", help: "guidance mode off → uniform → masked (from the next step)", rank: 7),
+        KeyBinding(keys: [("c", .toggleCompare)], keyText: "`c`",
+                   footer: "c compare", help: "compare mode: off, uniform and masked guidance in lock-step on the same noise", rank: 2),
+        KeyBinding(keys: [("[", .sample(-1)), ("]", .sample(1))], keyText: "`[` / `]`",
+                   footer: "[/] sample", help: "previous / next sample (settings kept)", rank: 8),
+        KeyBinding(keys: [("p", .snapshot)], keyText: "`p`",
+                   footer: "p snapshot", help: "snapshot: every pane as PNG, a contact sheet of the run (x, g(x), ŷ0,t at eight evenly spaced steps, ground truth; one line per row) and `snapshot.json` with the settings and every step's numbers", rank: 9),
+        KeyBinding(keys: [("?", .toggleHelp), ("q", .quit)], keyText: "`?`, `q`",
+                   footer: "? help  q quit", help: "help (pauses playing), quit", rank: 0),
+    ]
+
+    static func action(for key: Character) -> ExplorerAction? {
+        for binding in all { if let hit = binding.keys.first(where: { $0.key == key }) { return hit.action } }
+        return nil
+    }
+
+    /// The footer for `width` columns: the most important bindings that fit, in table order.
+    static func footer(width: Int) -> String {
+        var shown = Set<Int>(), used = 0
+        for (index, binding) in all.enumerated().sorted(by: { $0.element.rank < $1.element.rank }) {
+            let cost = binding.footer.count + (shown.isEmpty ? 0 : 2)
+            if used + cost <= width { shown.insert(index); used += cost }
+        }
+        return all.enumerated().filter { shown.contains($0.offset) }.map(\.element.footer).joined(separator: "  ")
+    }
+
+    /// The help overlay's lines.
+    static var helpLines: [String] {
+        let width = all.map { $0.keyText.replacingOccurrences(of: "`", with: "").count }.max()!
+        return ["Keys", ""] + all.map { b in
+            b.keyText.replacingOccurrences(of: "`", with: "").padding(toLength: width + 2, withPad: " ", startingAt: 0) + b.help
+        }
+    }
+
+    /// The README's table, written from the same bindings (a test keeps the README in step).
+    public static var markdownTable: String {
+        (["| key | action |", "|---|---|"] + all.map { "| \($0.keyText) | \($0.help) |" }).joined(separator: "\n")
+    }
+}
