@@ -124,6 +124,19 @@ final class TmuxSession {
         #expect(after.contains(" icanon") && after.contains(" echo "))
     }
 
+    /// `e` runs one step per turn of the worker: `q` quits between two steps, long before the run ends.
+    @Test func quitDuringRunToEndIsImmediate() throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks "
+                                      + "--tprime 1000 --steps all --delta 0.05 --scale 1; echo EXITED; sleep 30")
+        try session.wait(for: "step 0/1000")
+        try session.keys("e")
+        try session.wait(for: "step 2/1000")
+        try session.keys("q")
+        let after = try session.wait(for: "EXITED", seconds: 10)
+        #expect(!after.contains("[finished]"))
+    }
+
     @Test func samplesSwitchWithTheBrackets() throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii --theme light "

@@ -178,6 +178,8 @@ public final class ExplorerApp: @unchecked Sendable {
                 waiting.removeAll { $0.key <= answered }
             }
         }
+        // Quit is immediate: the terminal is restored first, then the step in flight (if any) ends.
+        screen.stop()
         worker.sync { playing = false }
         if let latencyLog {
             let text = latencies.map { "\($0.0) \(String(format: "%.2f", $0.1))\n" }.joined()
@@ -194,8 +196,9 @@ public final class ExplorerApp: @unchecked Sendable {
             showHelp.toggle()
             if showHelp { sendToApp { app in app.playing = false; return "" } }  // reading the help pauses the run
         case .playPause: sendToApp { app in app.playing.toggle(); app.pump(); return "" }
-        case .step(let count): send { $0.step(count) }
-        case .runToEnd: send { $0.finish() }
+        // One step per turn of the worker, so that quit, pause and knob keys land between any two steps.
+        case .step(let count): for _ in 0..<count { send { $0.step(1) } }
+        case .runToEnd: sendToApp { app in app.playing = true; app.pump(); return "" }
         case .restart: send { $0.restart() }
         case .nextSeed: send { $0.restart(seed: $0.settings.seed + 1) }
         case .delta(let change): send { $0.setDelta($0.settings.delta + change) }
