@@ -97,6 +97,9 @@ final class TmuxSession {
         try session.wait(for: "s=2.0")
         try session.keys("T")
         #expect(try session.wait(for: "T′=80").contains("step 0/6"))  // T′ restarts the run
+        try session.keys("g")
+        try session.wait(for: "|ŷ0,t − g(x)|")
+        try session.keys("g")
         try session.keys("c")
         let compare = try session.wait(for: "[uniform]")
         #expect(compare.contains("[off]") && compare.contains("[masked]") && compare.contains("mode compare"))

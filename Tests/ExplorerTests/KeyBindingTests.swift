@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Explorer
+import Tensors
 
 /// One key table feeds the handler, the footer, the help overlay and the README.
 @Suite struct KeyBindingTests {
@@ -25,5 +26,21 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         #expect(readme.contains(KeyBindings.markdownTable + "\n"), "README.md's key table differs from KeyBindings.markdownTable:\n\(KeyBindings.markdownTable)")
+    }
+}
+
+@Suite struct HeatMapTests {
+    @Test func signedMapIsRedUpBlueDownWhiteAtZero() {
+        // One channel, three pixels: +2, −1, 0.
+        let (image, largest) = HeatMap.signed(Tensor(shape: [1, 1, 1, 3], scalars: [2, -1, 0]))
+        #expect(largest == 2)
+        #expect([image[0, 0, 0], image[1, 0, 0], image[2, 0, 0]] == [1, 0, 0])          // full red
+        #expect([image[0, 0, 1], image[1, 0, 1], image[2, 0, 1]] == [0.5, 0.5, 1])      // half blue
+        #expect([image[0, 0, 2], image[1, 0, 2], image[2, 0, 2]] == [1, 1, 1])          // white
+    }
+
+    @Test func magnitudeMapIsGreyAndClamped() {
+        let image = HeatMap.magnitude(Tensor(shape: [1, 2, 1, 2], scalars: [0.1, 0.6, 0.3, 0.6]), gain: 2)
+        #expect(image[0, 0, 0] == 0.4 && image[2, 0, 0] == 0.4 && image[1, 0, 1] == 1)
     }
 }

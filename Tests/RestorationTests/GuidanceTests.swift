@@ -85,6 +85,26 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         #expect(back.maxAbsDifference(start) < 1e-4)
     }
 
+    /// The shift the state reports is what guidance changed: the guided next state minus the
+    /// unguided one on the same noise (DDPM: −s·σ_t²·(∇L ⊙ M)), for both reverse processes.
+    @Test(arguments: [SamplerKind.ddpm, .ddim(eta: 0.5)])
+    func guidanceShiftIsGuidedMinusUnguided(_ kind: SamplerKind) {
+        let predictor = OraclePredictor(clean: conditioned)
+        var guided = settings(.masked), plain = settings(.off)
+        guided.kind = kind; plain.kind = kind
+        guided.steps = 10; plain.steps = 10
+        let a = sampler(guided, predictor: predictor), b = sampler(plain, predictor: predictor)
+        let stepA = a.next()!, stepB = b.next()!
+        let shift = try! #require(stepA.guidanceShift)
+        #expect(stepB.guidanceShift == nil)
+        #expect((stepA.current - stepB.current).maxAbsDifference(shift) < 1e-5)
+        #expect(shift.squaredNorm > 0)
+        if kind == .ddpm {
+            let (_, _, variance) = NoiseSchedule().posterior(from: stepA.timestep, to: stepA.nextTimestep)
+            #expect(shift.maxAbsDifference(stepA.guidanceGradient! * (-guided.scale * Float(variance))) < 1e-6)
+        }
+    }
+
     @Test func zeroStrengthIsTheUnguidedStep() {
         let predictor = ConstantPredictor(image(seed: 21, size: 32))
         #expect(sampler(settings(.uniform, scale: 0), predictor: predictor).next()!.current

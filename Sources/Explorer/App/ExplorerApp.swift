@@ -15,6 +15,9 @@ struct ExplorerView {
         var identityLoss: Float?, gradientNorm: Float = 0, ids: Float?
         var idsHistory: [Float] = [], lossHistory: [Float] = []
         var milliseconds = 0.0
+        /// This step's guidance update on y (signed heat map) and its largest magnitude; |ŷ0,t − g(x)|.
+        var shift: RGBImage?, shiftLargest: Float = 0
+        var distance: RGBImage?
     }
     var degraded: RGBImage, conditioned: RGBImage, proxyMask: RGBImage, mask: RGBImage?, truth: RGBImage?
     var rows: [Row]
@@ -44,6 +47,7 @@ public final class ExplorerApp: @unchecked Sendable {
     var title: String  // worker-side
     let snapshotFolder: String
     var showHelp = false
+    var showGuidancePanes = false  // UI-side: the update and |ŷ0,t − g(x)| beside each row
     var lastLayout = ""
     var sentImages: [String: UInt64] = [:]  // UI-side: pane place → fingerprint of the image last sent there
     var sixelCache: [String: [UInt8]] = [:]  // UI-side: fingerprint and pixel size → sixel bytes
@@ -103,6 +107,9 @@ public final class ExplorerApp: @unchecked Sendable {
                 r.identityLoss = state.identityLoss
                 r.gradientNorm = state.gradientNorm
                 r.milliseconds = state.modelMilliseconds + state.guidanceMilliseconds
+                if let shift = state.guidanceShift { (r.shift, r.shiftLargest) = HeatMap.signed(shift) }
+                // On the [0, 1] scale (images are in [−1, 1]), ×4 so that small departures show.
+                r.distance = HeatMap.magnitude((state.predictedStart - s.conditioned).map(abs), gain: 2)
             }
             r.idsHistory = row.history.map(\.ids)
             r.ids = r.idsHistory.last
@@ -209,6 +216,7 @@ public final class ExplorerApp: @unchecked Sendable {
             s.setMode(modes[(modes.firstIndex(of: s.settings.guidance)! + 1) % modes.count])
         }
         case .toggleCompare: send { $0.setCompare(!$0.compare) }
+        case .toggleGuidancePanes: showGuidancePanes.toggle()
         case .sample(let offset): sendToApp { $0.switchSample(by: offset) }
         case .snapshot:
             let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"

@@ -7,7 +7,7 @@ extension ExplorerApp {
         // ncurses does not know about the raw image cells: after a layout change it must repaint all,
         // and every image is sent again. Otherwise the cells under an image stay as they are (ncurses
         // sees them blank in both frames), so only images that changed are sent.
-        let layout = "\(v.compare) \(showHelp) \(screen.rows)x\(screen.columns) \(v.title) \(v.mask != nil) \(v.truth != nil)"
+        let layout = "\(v.compare) \(showHelp) \(showGuidancePanes) \(screen.rows)x\(screen.columns) \(v.title) \(v.mask != nil) \(v.truth != nil)"
         let full = layout != lastLayout
         screen.clear(full: full)
         if full { sentImages = [:] }
@@ -53,7 +53,15 @@ extension ExplorerApp {
             screen.text(r.stepCount > 0 && r.step == r.stepCount ? "final" : "y_t", row: row, column: paneColumns + 1, style: .label)
             if let p = r.predictedStart { images.append((row + 1, 0, p)) }
             if let c = r.current { images.append((row + 1, paneColumns + 1, c)) }
-            let numbers = 2 * (paneColumns + 1) + 1
+            var panes = 2
+            if showGuidancePanes {
+                screen.text("update" + (r.shift == nil ? " (none)" : String(format: " ±%.2g", r.shiftLargest)), row: row, column: 2 * (paneColumns + 1), style: .label)
+                screen.text("|ŷ0,t − g(x)|", row: row, column: 3 * (paneColumns + 1), style: .label)
+                if let shift = r.shift { images.append((row + 1, 2 * (paneColumns + 1), shift)) }
+                if let d = r.distance { images.append((row + 1, 3 * (paneColumns + 1), d)) }
+                panes = 4
+            }
+            let numbers = panes * (paneColumns + 1) + 1
             screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers, style: .numbers)
             screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers, style: .numbers)
             screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step", row: row + 3, column: numbers, style: .numbers)

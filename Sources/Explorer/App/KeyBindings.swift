@@ -3,7 +3,7 @@ import Restoration
 /// What a key asks the explorer to do.
 enum ExplorerAction: Equatable, Sendable {
     case quit, toggleHelp, playPause, step(Int), runToEnd, restart, nextSeed
-    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, toggleCompare, sample(Int), snapshot
+    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
 }
 
 /// One row of the key table: its keys (each with its action), the footer's short label, the help
@@ -34,6 +34,8 @@ public enum KeyBindings {
                    footer: "m mode", help: "guidance mode off → uniform → masked (from the next step)", rank: 7),
         KeyBinding(keys: [("c", .toggleCompare)], keyText: "`c`",
                    footer: "c compare", help: "compare mode: off, uniform and masked guidance in lock-step on the same noise", rank: 2),
+        KeyBinding(keys: [("g", .toggleGuidancePanes)], keyText: "`g`",
+                   footer: "g guidance", help: "show where the guidance acts: this step's update of y (red raises, blue lowers, scaled to its largest value) and |ŷ0,t − g(x)| (×4) beside each row", rank: 3),
         KeyBinding(keys: [("[", .sample(-1)), ("]", .sample(1))], keyText: "`[` / `]`",
                    footer: "[/] sample", help: "previous / next sample (settings kept)", rank: 8),
         KeyBinding(keys: [("p", .snapshot)], keyText: "`p`",

@@ -30,6 +30,9 @@ public struct SamplerState: Sendable {
     public let identityLoss: Float?
     /// The mask the guidance used (nil when off).
     public let mask: Tensor?
+    /// What the guidance changed in y_s this step (guided minus unguided, same noise): for DDPM
+    /// −s·σ_t²·(∇L ⊙ M); nil when no guidance ran.
+    public let guidanceShift: Tensor?
     public let modelMilliseconds: Double, guidanceMilliseconds: Double
     public var isFinal: Bool { nextTimestep == 0 }
 }
@@ -168,6 +171,8 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         let modelTime = monotonicMilliseconds() - modelStart - guidanceTime
         let maskedGradient = gradient.map { g in withoutGradients { IdentityGuidance.masked(Variable(g), mask.map { Variable($0) }) }.value }
 
+        let previous = current
+        var shift: Tensor? = nil
         var predictedStart = DiffusionMath.predictedStart(current, noise: noise, alphaBar: alphaBar)
         var stepNoise = Tensor(zeros: current.shape)
         if s > 0 {
@@ -181,11 +186,14 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
             var mean = Tensor.combined(predictedStart, current) { Float(c0) * $0 + Float(ct) * $1 }
             if let gradient {
                 // μ′ = μ − s·σ_t²·(∇L ⊙ M)
-                mean = IdentityGuidance.shifted(mean, by: gradient, mask: mask, factor: settings.scale * Float(variance))
+                let guided = IdentityGuidance.shifted(mean, by: gradient, mask: mask, factor: settings.scale * Float(variance))
+                shift = guided - mean
+                mean = guided
             }
             let sigma = Float(variance.squareRoot())
             current = Tensor.combined(mean, stepNoise) { $0 + sigma * $1 }
         case .ddim(let eta):
+            let unguidedNoise = noise
             if let gradient {
                 // Classifier guidance in ε form: ε̂′ = ε̂ + s·√(1 − ᾱ_t)·(∇L ⊙ M).
                 noise = IdentityGuidance.shifted(noise, by: gradient, mask: mask, factor: -settings.scale * Float((1 - alphaBar).squareRoot()))
@@ -198,11 +206,22 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
             let next = schedule.alphaBar[s]
             let sigma = eta * ((1 - next) / (1 - alphaBar)).squareRoot() * (1 - alphaBar / next).squareRoot()
             let a = Float(next.squareRoot()), b = Float(Swift.max(1 - next - sigma * sigma, 0).squareRoot()), c = Float(sigma)
-            current = Tensor.combined(Tensor.combined(predictedStart, noise) { a * $0 + b * $1 }, stepNoise) { $0 + c * $1 }
+            func nextState(_ start: Tensor, _ epsilon: Tensor) -> Tensor {
+                Tensor.combined(Tensor.combined(start, epsilon) { a * $0 + b * $1 }, stepNoise) { $0 + c * $1 }
+            }
+            current = nextState(predictedStart, noise)
+            if gradient != nil {
+                var unguidedStart = DiffusionMath.predictedStart(previous, noise: unguidedNoise, alphaBar: alphaBar), unguided = unguidedNoise
+                if settings.clipPredictedStart {
+                    unguidedStart = unguidedStart.map { Swift.min(Swift.max($0, -1), 1) }
+                    unguided = DiffusionMath.noise(relating: previous, to: unguidedStart, alphaBar: alphaBar)
+                }
+                shift = current - nextState(unguidedStart, unguided)
+            }
         }
         return SamplerState(step: position, stepCount: plan.count, timestep: t, nextTimestep: s, current: current,
                             predictedStart: predictedStart, predictedNoise: noise, guidanceGradient: maskedGradient,
                             gradientNorm: maskedGradient.map { $0.squaredNorm.squareRoot() } ?? 0, identityLoss: loss,
-                            mask: mask, modelMilliseconds: modelTime, guidanceMilliseconds: guidanceTime)
+                            mask: mask, guidanceShift: shift, modelMilliseconds: modelTime, guidanceMilliseconds: guidanceTime)
     }
 }
