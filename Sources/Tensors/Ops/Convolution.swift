@@ -79,7 +79,13 @@ public struct ConvolutionGeometry: Equatable, Sendable {
                             let line = column + oy * ow, target = plane + iy * width
                             let (lo, hi) = validColumns(tap: j)
                             let first = target + lo * stride - padding + j
-                            for k in 0..<(hi - lo) { first[k * stride] += line[lo + k] }
+                            if stride == 1 {
+                                // Contiguous on both sides: a loop the compiler vectorises.
+                                let source = line + lo
+                                for k in 0..<(hi - lo) { first[k] += source[k] }
+                            } else {
+                                for k in 0..<(hi - lo) { first[k * stride] += line[lo + k] }
+                            }
                         }
                     }
                 }
