@@ -30,6 +30,10 @@ shot start 1
 keys "NNNNN"              # 50 steps
 shot after-50-steps "${STEP_WAIT:-15}"
 keys "c"                  # compare mode: off, uniform, masked on the same noise
+keys "N"                  # ten steps in
+keys "g"                  # where the guidance acts: this step's update and |ŷ0,t − g(x)| per row
+shot guidance "${GUIDANCE_WAIT:-30}"
+keys "g"
 keys "e"                  # run to the end
 shot compare "${COMPARE_WAIT:-90}"   # three runs of K steps; slower when training shares the cores
 keys "?"

@@ -45,8 +45,9 @@ struct ExploreCommand: ParsableCommand {
         display.cellWidth = capabilities.cellWidth ?? 10
         display.cellHeight = capabilities.cellHeight ?? 20
         display.graphics = TerminalCapabilities.Graphics(rawValue: graphics.rawValue) ?? capabilities.bestGraphics(colors: 256)
+        let userMask = try sampling.maskFile.map { try UserMask.load($0, resolution: pipeline.resolution) }
         let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
-                                  snapshotFolder: snapshots)
+                                  snapshotFolder: snapshots, userMask: userMask)
         app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]
         app.run(screen: TerminalScreen())
     }

@@ -44,6 +44,7 @@ struct RestoreCommand: ParsableCommand {
         job.saveEvery = saveSteps
         job.saveMasks = saveMasks
         job.settings = sampling.settings
+        if let file = sampling.maskFile, case .pipeline(let p) = restorer { job.userMask = (try UserMask.load(file, resolution: p.resolution), file) }
 
         let stepsPerImage = ipcOnly ? 1 : job.settings.plan(scheduleSteps: 1000).count
         let progress = ProgressBar(total: files.count * stepsPerImage, label: "restore")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileIO
 import Restoration
 
 extension GuidanceMode: ExpressibleByArgument {}
@@ -15,10 +16,15 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
     @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
     @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
+    @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
     @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
 
+    /// The mask file given with --mask, if any.
+    var maskFile: String? { ["learned", "proxy"].contains(mask) ? nil : mask }
+
     func validate() throws {
+        if let maskFile, pathKind(maskFile) != .file { throw ValidationError("--mask takes learned, proxy or an image file; \(maskFile) is not a file") }
         try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta)
     }
 
@@ -37,6 +43,7 @@ struct SamplerOptions: ParsableArguments {
         s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
         s.steps = StepCount.resolved(steps, startStep: startStep)
         s.guidance = guidance
+        s.maskSource = maskFile != nil ? .file : mask == "proxy" ? .proxy : .learned
         s.scale = scale
         s.delta = delta
         s.exactGradient = exactGradient

@@ -97,6 +97,10 @@ final class TmuxSession {
         try session.wait(for: "s=2.0")
         try session.keys("T")
         #expect(try session.wait(for: "T′=80").contains("step 0/6"))  // T′ restarts the run
+        try session.keys("M")
+        try session.wait(for: "mode masked(M′)")
+        try session.keys("M")
+        try session.wait(for: "mode masked(M)")  // no --mask file: back to the learned M
         try session.keys("g")
         try session.wait(for: "|ŷ0,t − g(x)|")
         try session.keys("g")

@@ -50,6 +50,21 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
         #expect(refused.status != 0 && refused.standardError.contains("--ipc-only"))
     }
 
+    @Test func aMaskFileIsUsedAndRecorded() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        var samples = [Float](repeating: 0, count: 3 * 64 * 64)
+        for i in 0..<(64 * 32) { samples[i] = 1; samples[4096 + i] = 1; samples[8192 + i] = 1 }  // the upper half white
+        try ImageFile.write(RGBImage(width: 64, height: 64, samples: samples), to: out + "/upper.png")
+        let result = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/r.png", "--weights", weights,
+                                 "--tprime", "20", "--steps", "2", "--scale", "5", "--mask", out + "/upper.png", "--save-masks"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/r.json")))
+        #expect(record.maskFile == out + "/upper.png" && !record.usedLearnedMask && record.settings?.maskSource == .file)
+        let missing = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/s.png", "--weights", weights,
+                                  "--mask", out + "/none.png"])
+        #expect(missing.status != 0 && missing.standardError.contains("--mask takes learned, proxy or an image file"))
+    }
+
     /// 25 respaced steps unless T′ is smaller; `all` runs every step from T′.
     @Test(arguments: [(["--tprime", "30"], 25), (["--tprime", "12"], 12), (["--tprime", "30", "--steps", "all"], 30), (["--tprime", "30", "--steps", "3"], 3)])
     func stepsDefaultToTwentyFive(_ extra: [String], _ expected: Int) throws {

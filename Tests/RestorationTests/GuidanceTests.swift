@@ -105,6 +105,24 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         }
     }
 
+    /// With the user's mask as the source, masked guidance uses it: the step's mask is that mask and
+    /// the update is zero outside it.
+    @Test func aUserMaskIsTheMaskGuidanceUses() {
+        var userMask = Tensor(zeros: [1, 1, 32, 32])
+        for y in 8..<20 { for x in 6..<26 { userMask.scalars[y * 32 + x] = 1 } }
+        var s = settings(.masked)
+        s.maskSource = .file
+        let sampler = RestorationSampler(predictor: OraclePredictor(clean: conditioned), degraded: degraded, conditioned: conditioned,
+                                         settings: s, recognizer: recognizer, userMask: userMask)
+        let state = sampler.next()!
+        #expect(state.mask == userMask)
+        let shift = try! #require(state.guidanceShift)
+        for c in 0..<3 { for i in 0..<(32 * 32) where userMask.scalars[i] == 0 { #expect(shift.scalars[c * 1024 + i] == 0) } }
+        #expect(shift.squaredNorm > 0)
+        sampler.update(maskSource: .proxy)
+        #expect(sampler.activeMask == sampler.proxyMask)
+    }
+
     @Test func zeroStrengthIsTheUnguidedStep() {
         let predictor = ConstantPredictor(image(seed: 21, size: 32))
         #expect(sampler(settings(.uniform, scale: 0), predictor: predictor).next()!.current

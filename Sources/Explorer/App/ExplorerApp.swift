@@ -58,15 +58,19 @@ public final class ExplorerApp: @unchecked Sendable {
     var latencies: [(Character, Double)] = []
 
     /// Opens the first of `samples` (at least one) with `settings`.
+    /// A user's guidance mask ([1, 1, R, R]), for every sample.
+    let userMask: Tensor?
+
     public init(pipeline: RestorationPipeline, samples: [ExplorerSample], settings: SamplerSettings, display: ExplorerDisplay,
-                snapshotFolder: String) throws {
+                snapshotFolder: String, userMask: Tensor? = nil) throws {
+        self.userMask = userMask
         precondition(!samples.isEmpty, "the explorer needs a sample")
         self.pipeline = pipeline
         self.samples = samples
         self.display = display
         self.snapshotFolder = snapshotFolder
         let (degraded, truth) = try samples[0].load()
-        session = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: settings)
+        session = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: settings, userMask: userMask)
         title = Self.title(samples, 0)
         view = Self.makeView(session)
         view.title = title
@@ -83,7 +87,7 @@ public final class ExplorerApp: @unchecked Sendable {
         let index = ((sampleIndex + offset) % samples.count + samples.count) % samples.count
         do {
             let (degraded, truth) = try samples[index].load()
-            let next = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: session.settings)
+            let next = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: session.settings, userMask: userMask)
             if session.compare { next.setCompare(true) }
             session = next
             sampleIndex = index
@@ -216,6 +220,7 @@ public final class ExplorerApp: @unchecked Sendable {
             s.setMode(modes[(modes.firstIndex(of: s.settings.guidance)! + 1) % modes.count])
         }
         case .toggleCompare: send { $0.setCompare(!$0.compare) }
+        case .cycleMaskSource: send { $0.setMaskSource($0.nextMaskSource) }
         case .toggleGuidancePanes: showGuidancePanes.toggle()
         case .sample(let offset): sendToApp { $0.switchSample(by: offset) }
         case .snapshot:

@@ -22,7 +22,7 @@ extension ExplorerApp {
         screen.text("dnr explore — \(v.title)", row: 0, column: 0, style: .title)
         // Before the first step the run stands at T′.
         screen.text("step \(first.step)/\(first.stepCount)  t=\(first.step == 0 ? s.startStep : first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
-                    + "mode \(v.compare ? "compare" : s.guidance.rawValue)  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
+                    + "mode \(v.compare ? "compare" : s.guidance.rawValue)\(s.guidance == .masked || v.compare ? "(\(Self.maskName(s.maskSource)))" : "")  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
                     + (v.finished ? "  [finished]" : ""), row: 1, column: 0, style: .status)
         if showHelp {
             // The overlay replaces the panes (their images are not drawn under it either).
@@ -77,6 +77,14 @@ extension ExplorerApp {
             guard sentImages[place] != fingerprint else { continue }
             drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen)
             sentImages[place] = fingerprint
+        }
+    }
+
+    static func maskName(_ source: MaskSource) -> String {
+        switch source {
+        case .learned: "M"
+        case .proxy: "M′"
+        case .file: "file"
         }
     }
 

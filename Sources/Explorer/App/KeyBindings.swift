@@ -3,7 +3,7 @@ import Restoration
 /// What a key asks the explorer to do.
 enum ExplorerAction: Equatable, Sendable {
     case quit, toggleHelp, playPause, step(Int), runToEnd, restart, nextSeed
-    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
+    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, cycleMaskSource, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
 }
 
 /// One row of the key table: its keys (each with its action), the footer's short label, the help
@@ -30,8 +30,8 @@ public enum KeyBindings {
                    footer: "t/T T′", help: "T′ − / + 50 (restarts)", rank: 6),
         KeyBinding(keys: [("s", .scale(up: false)), ("S", .scale(up: true))], keyText: "`s` / `S`",
                    footer: "s/S scale", help: "guidance strength ÷ 2 / × 2 (from the next step)", rank: 4),
-        KeyBinding(keys: [("m", .cycleMode)], keyText: "`m`",
-                   footer: "m mode", help: "guidance mode off → uniform → masked (from the next step)", rank: 7),
+        KeyBinding(keys: [("m", .cycleMode), ("M", .cycleMaskSource)], keyText: "`m`, `M`",
+                   footer: "m/M mode", help: "guidance mode off → uniform → masked; the mask masked guidance uses: learned M → M′ → the --mask file (from the next step)", rank: 7),
         KeyBinding(keys: [("c", .toggleCompare)], keyText: "`c`",
                    footer: "c compare", help: "compare mode: off, uniform and masked guidance in lock-step on the same noise", rank: 2),
         KeyBinding(keys: [("g", .toggleGuidancePanes)], keyText: "`g`",

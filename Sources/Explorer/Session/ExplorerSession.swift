@@ -42,8 +42,12 @@ public final class ExplorerSession {
     public private(set) var rows: [Row] = []
     let reference: [Float]
 
-    public init(pipeline: RestorationPipeline, degraded: RGBImage, truth: RGBImage? = nil, settings: SamplerSettings) {
+    /// A user's mask ([1, 1, R, R]) for `MaskSource.file`.
+    public let userMask: Tensor?
+
+    public init(pipeline: RestorationPipeline, degraded: RGBImage, truth: RGBImage? = nil, settings: SamplerSettings, userMask: Tensor? = nil) {
         self.pipeline = pipeline
+        self.userMask = userMask
         let r = pipeline.resolution
         func fit(_ image: RGBImage) -> Tensor {
             (image.width == r ? image : image.resized(to: r, filter: image.width > r ? .box : .bicubic).clamped()).tensor()
@@ -68,7 +72,7 @@ public final class ExplorerSession {
         rows = modes.map { mode in
             var s = settings
             s.guidance = mode
-            return Row(mode: mode, sampler: pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: s))
+            return Row(mode: mode, sampler: pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: s, userMask: userMask))
         }
     }
 
@@ -121,6 +125,21 @@ public final class ExplorerSession {
         guard !compare else { return }
         rows[0].sampler.update(guidance: mode)
         rows[0].mode = mode
+    }
+
+    /// The mask masked guidance uses (learned M, M′, the user's file when given) applies from the next step.
+    public func setMaskSource(_ source: MaskSource) {
+        settings.maskSource = source == .file && userMask == nil ? .learned : source
+        for row in rows { row.sampler.update(maskSource: settings.maskSource) }
+    }
+
+    /// The next mask source in the cycle learned → M′ → file (when given) → learned.
+    public var nextMaskSource: MaskSource {
+        switch settings.maskSource {
+        case .learned: .proxy
+        case .proxy: userMask != nil ? .file : .learned
+        case .file: .learned
+        }
     }
 
     /// T′, the sampler, the step count and the seed define the trajectory: changing one restarts.

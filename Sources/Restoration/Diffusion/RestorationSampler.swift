@@ -56,6 +56,8 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     let maskBranch: MaskBranch?
     /// The IPC's deep features, which a mask sub-branch reads.
     let conditionerFeatures: Tensor?
+    /// A mask the user gave ([1, 1, R, R], {0, 1}), for `MaskSource.file`.
+    public let userMask: Tensor?
     let targetDescriptor: Variable?
 
     /// - Parameters: `degraded` x and `conditioned` g(x), [1, 3, R, R] in [−1, 1]; the recognizer is
@@ -63,7 +65,9 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     ///   sub-branch needs the IPC's features.
     public init(predictor: NoisePredictor, degraded: Tensor, conditioned: Tensor, settings: SamplerSettings,
                 recognizer: FaceRecognizer? = nil, maskBranch: MaskBranch? = nil, conditionerFeatures: Tensor? = nil,
-                schedule: NoiseSchedule = NoiseSchedule()) {
+                userMask: Tensor? = nil, schedule: NoiseSchedule = NoiseSchedule()) {
+        precondition(userMask == nil || userMask!.shape == [degraded.shape[0], 1, degraded.shape[2], degraded.shape[3]],
+                     "a user mask is [N, 1, R, R] like the image")
         precondition(degraded.shape == conditioned.shape && degraded.rank == 4 && degraded.shape[1] == 3,
                      "the sampler needs x and g(x) as [N, 3, R, R] of one shape")
         precondition(settings.guidance == .off || recognizer != nil, "identity guidance needs the face recognizer")
@@ -73,6 +77,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         self.recognizer = recognizer
         self.maskBranch = maskBranch
         self.conditionerFeatures = conditionerFeatures
+        self.userMask = userMask
         self.schedule = schedule
         self.settings = settings
         targetDescriptor = recognizer.map { r in withoutGradients { r.descriptors(Variable(conditioned)) } }
@@ -96,22 +101,29 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         current = settings.startFromNoise ? noise : DiffusionMath.noised(conditioned, noise: noise, alphaBar: schedule.alphaBar[plan[0]])
     }
 
-    /// Changes the knobs that act from the next step on (guidance mode, s, δ, window, exact gradient).
-    public func update(guidance: GuidanceMode? = nil, scale: Float? = nil, delta: Float? = nil,
+    /// Changes the knobs that act from the next step on (guidance mode, mask source, s, δ, window, exact gradient).
+    public func update(guidance: GuidanceMode? = nil, maskSource: MaskSource? = nil, scale: Float? = nil, delta: Float? = nil,
                        window: ClosedRange<Int>?? = nil, exactGradient: Bool? = nil) {
         if let guidance { precondition(guidance == .off || recognizer != nil, "identity guidance needs the face recognizer"); settings.guidance = guidance }
+        if let maskSource { settings.maskSource = maskSource }
         if let scale { settings.scale = scale }
         if let window { settings.window = window }
         if let exactGradient { settings.exactGradient = exactGradient }
         if let delta, delta != settings.delta { settings.delta = delta; updateMasks() }
     }
 
-    /// The mask guidance uses now: ones (uniform), M (or M′ without a mask branch), or nil (off).
+    /// The mask guidance uses now: ones (uniform), the chosen source's mask (M, or M′ without a
+    /// mask branch; M′; the user's), or nil (off).
     public var activeMask: Tensor? {
         switch settings.guidance {
         case .off: nil
         case .uniform: Tensor(repeating: 1, shape: proxyMask.shape)
-        case .masked: learnedMask ?? proxyMask
+        case .masked:
+            switch settings.maskSource {
+            case .learned: learnedMask ?? proxyMask
+            case .proxy: proxyMask
+            case .file: userMask ?? learnedMask ?? proxyMask
+            }
         }
     }
 

@@ -8,6 +8,16 @@ public enum GuidanceMode: String, Codable, CaseIterable, Sendable {
     case masked
 }
 
+/// Which mask masked guidance uses.
+public enum MaskSource: String, Codable, CaseIterable, Sendable {
+    /// The learned M of the mask branch (M′ when there is no branch).
+    case learned
+    /// The proxy M′ of Eq. 8.
+    case proxy
+    /// A mask the user gave (a PNG, `--mask FILE`).
+    case file
+}
+
 /// The reverse process used for each step.
 public enum SamplerKind: Equatable, Codable, Sendable {
     case ddpm
@@ -31,6 +41,8 @@ public struct SamplerSettings: Equatable, Codable, Sendable {
     /// K: the number of steps (respaced DDPM or DDIM); nil runs every step from T′.
     public var steps: Int? = nil
     public var guidance: GuidanceMode = .masked
+    /// The mask masked guidance uses.
+    public var maskSource: MaskSource = .learned
     /// Guidance strength s in μ′ = μ − s·σ_t²·(∇L ⊙ M).
     /// The default is chosen by a sweep (`dnr eval --sweep scale=0,100,300,1000,3000`, Net4, 24 dev faces,
     /// K = 25): IDS to the ground truth rose 0.926 → 0.932 up to s = 1000 with the face-perceptual

@@ -43,11 +43,11 @@ public final class RestorationPipeline {
     }
 
     /// A sampler for one degraded [1, 3, R, R] face.
-    public func makeSampler(degraded: Tensor, conditioning: Conditioning? = nil, settings: SamplerSettings) -> RestorationSampler {
+    public func makeSampler(degraded: Tensor, conditioning: Conditioning? = nil, settings: SamplerSettings, userMask: Tensor? = nil) -> RestorationSampler {
         precondition(degraded.shape == [1, 3, resolution, resolution], "the pipeline restores [1, 3, \(resolution), \(resolution)] faces, got \(degraded.shape)")
         let c = conditioning ?? self.conditioning(degraded)
         return RestorationSampler(predictor: unet, degraded: degraded, conditioned: c.output, settings: settings,
-                                  recognizer: recognizer, maskBranch: maskBranch, conditionerFeatures: c.features)
+                                  recognizer: recognizer, maskBranch: maskBranch, conditionerFeatures: c.features, userMask: userMask)
     }
 }
 

@@ -24,6 +24,8 @@ public struct RestoreRecord: Codable, Sendable {
     public var proxyMaskCoverage: Float
     public var maskCoverage: Float?
     public var usedLearnedMask: Bool
+    /// The mask file masked guidance used (`--mask FILE`).
+    public var maskFile: String? = nil
     /// OpenBLAS's kernel set and thread count (the times above depend on them).
     public var blas: String = BLASCore.summary
 }
@@ -62,6 +64,8 @@ public struct RestoreJob {
     public var settings = SamplerSettings()
     public var saveEvery: Int? = nil
     public var saveMasks = false
+    /// A user's mask for `MaskSource.file` ([1, 1, R, R]) and the file it came from.
+    public var userMask: (tensor: Tensor, path: String)?
 
     public init() {}
 
@@ -104,7 +108,7 @@ public struct RestoreJob {
         let degraded = chip.tensor()
         let conditioning = pipeline.conditioning(degraded)
         let conditioned = conditioning.output
-        let sampler = pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: settings)
+        let sampler = pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: settings, userMask: userMask?.tensor)
         if saveMasks {
             try ImageFile.write(maskImage(sampler.proxyMask), to: base + "_proxy_mask.png")
             if let m = sampler.learnedMask { try ImageFile.write(maskImage(m), to: base + "_mask.png") }
@@ -132,7 +136,8 @@ public struct RestoreJob {
             identityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: restored), target).cosine,
             inputIdentityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: chip), target).cosine,
             proxyMaskCoverage: sampler.proxyCoverage, maskCoverage: sampler.learnedMask.map { $0.sum() / Float($0.count) },
-            usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked)
+            usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked && settings.maskSource == .learned,
+            maskFile: settings.guidance == .masked && settings.maskSource == .file ? userMask?.path : nil)
         try write(record, to: base + ".json")
         return record
     }
