@@ -54,28 +54,33 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         EngineRuntime.prepare()
-        let recognizer = try FaceRecognizer.loadDefault()
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
+        let cacheFolder = cache ?? home + "/.cache/dnr/train/" + network.rawValue
+        // --resume rebuilds the network the checkpoint holds, whatever the flags and defaults say now.
+        let saved = resume ? TrainingRun.checkpointConfiguration(in: cacheFolder) : nil
+        func savedConfiguration<C: Decodable>(_ type: C.Type) -> C? { saved.flatMap { try? JSONDecoder().decode(C.self, from: Data($0.utf8)) } }
         let task: TrainingTask
         switch network {
         case .ipc:
-            task = ConditionerTask(ConditionerTrainer(network: fromModels ? try ModelStore.loadConditioner(from: models) : IdentityPreservingConditioner(.standard, seed: seed), recognizer: recognizer,
-                                                      learningRate: lr ?? 2e-4))
+            let ipc = fromModels ? try ModelStore.loadConditioner(from: models)
+                : IdentityPreservingConditioner(savedConfiguration(ConditionerConfiguration.self) ?? .standard, seed: seed)
+            task = ConditionerTask(ConditionerTrainer(network: ipc, recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 2e-4))
         case .diffusion:
-            guard let configuration = UNetConfiguration.named[unet] else {
+            guard let named = UNetConfiguration.named[unet] else {
                 throw ValidationError("unknown --unet \(unet); choose one of \(UNetConfiguration.named.keys.sorted().joined(separator: ", "))")
             }
-            task = DiffusionTask(DiffusionTrainer(network: fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(configuration, seed: seed),
-                                                  conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
+            let denoiser = fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(savedConfiguration(UNetConfiguration.self) ?? named, seed: seed)
+            task = DiffusionTask(DiffusionTrainer(network: denoiser, conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
                                                   focusLimit: focus > 0 ? focus : nil))
         case .mask:
-            task = MaskTask(MaskTrainer(network: try startingMask(), unet: try ModelStore.loadUNet(from: models),
-                                        conditioner: try ModelStore.loadConditioner(from: models), recognizer: recognizer, learningRate: lr ?? 1e-3,
+            let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
+            task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),
+                                        conditioner: try ModelStore.loadConditioner(from: models), recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 1e-3,
                                         perceptualWeight: perceptualWeight, updateScale: updateScale))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
-        var options = TrainingOptions(cacheFolder: cache ?? home + "/.cache/dnr/train/" + network.rawValue,
+        var options = TrainingOptions(cacheFolder: cacheFolder,
                                       exportPath: models + "/" + network.exportFile)
         options.steps = steps
         options.batch = batch

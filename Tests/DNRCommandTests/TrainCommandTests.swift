@@ -1,5 +1,6 @@
 import Foundation
 import Restoration
+import Tensors
 import Testing
 
 @Suite struct TrainCommandTests {
@@ -23,5 +24,55 @@ import Testing
         // No machine paths in the card: the command and the data are relative.
         for key in ["command", "data"] { #expect(!((card?[key] as? String) ?? "/").contains(" /") && !((card?[key] as? String) ?? "/").hasPrefix("/"), "\(key)") }
         #expect(try runDNR(arguments + ["--from-models", "--resume"]).standardError.contains("choose one"))
+    }
+
+    /// Training killed with SIGKILL at random moments (a checkpoint every step, so some kills land
+    /// while one is written) and resumed each time ends with the weights of a run never killed, and
+    /// the checkpoint it leaves is always readable. (The tiny denoiser of `tinyWeights`: a resumed
+    /// run rebuilds the network its checkpoint holds.)
+    @Test func killedAndResumedTrainingEndsWhereAnUninterruptedRunDoes() throws {
+        let data = try EvalCommandTests().faces(), source = try tinyWeights()
+        func models() throws -> String {
+            let folder = try scratchFolder()
+            for file in try FileManager.default.contentsOfDirectory(atPath: source) {
+                try FileManager.default.copyItem(atPath: source + "/" + file, toPath: folder + "/" + file)
+            }
+            return folder
+        }
+        func arguments(_ models: String, _ cache: String) -> [String] {
+            ["train", "diffusion", "--data", data, "--split", "dev", "--models", models, "--steps", "6", "--batch", "2",
+             "--checkpoint-every", "1", "--sample-every", "100", "--cache", cache]
+        }
+        let straightModels = try models(), straightCache = try scratchFolder() + "/cache"
+        let straight = try runDNR(arguments(straightModels, straightCache) + ["--from-models"])
+        #expect(straight.status == 0, "\(straight.standardError)")
+
+        let killedModels = try models(), killedCache = try scratchFolder() + "/cache"
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        while kills < 6 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: dnrExecutable())
+            // Killed before its first checkpoint, a run starts again as it first did.
+            let started = FileManager.default.fileExists(atPath: killedCache + "/checkpoint.safetensors")
+            process.arguments = arguments(killedModels, killedCache) + [started ? "--resume" : "--from-models"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 200_000...1_000_000, using: &generator))
+            guard process.isRunning else { break }  // finished before this kill
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+            if FileManager.default.fileExists(atPath: killedCache + "/checkpoint.safetensors") {
+                #expect(throws: Never.self) { try Safetensors.read(killedCache + "/checkpoint.safetensors") }
+            }
+        }
+        let started = FileManager.default.fileExists(atPath: killedCache + "/checkpoint.safetensors")
+        let last = try runDNR(arguments(killedModels, killedCache) + [started ? "--resume" : "--from-models"])
+        #expect(last.status == 0, "\(last.standardError)")
+        let a = try Safetensors.read(straightModels + "/" + ModelStore.unetFile), b = try Safetensors.read(killedModels + "/" + ModelStore.unetFile)
+        #expect(Set(a.tensors.keys) == Set(b.tensors.keys))
+        for (name, tensor) in a.tensors { #expect(tensor == b.tensors[name], "\(name) differs after \(kills) kills") }
     }
 }

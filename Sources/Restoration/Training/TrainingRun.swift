@@ -59,22 +59,32 @@ public final class TrainingRun {
         return copy.batch(16, generator: &generator)
     }()
 
+    /// The last validation and the step it was made at (the export reuses it when nothing trained since).
+    var lastValidation: (step: Int, losses: [(name: String, value: Float)])?
+
     /// Appends the task's validation losses to validation.csv as `step,name=value;…`.
     func validate() throws {
         let losses = task.validate(validationBatch)
+        lastValidation = (step, losses)
         if !losses.isEmpty {
             try appendLine("\(step)," + losses.map { "\($0.name)=\($0.value)" }.joined(separator: ";") + "\n", to: validationPath)
         }
     }
 
     /// Continues from the checkpoint in the cache folder; false when there is none.
+    /// The network configuration (JSON) of the checkpoint in `cacheFolder`, if there is one: a
+    /// resumed run rebuilds the network it holds, whatever the defaults are now.
+    public static func checkpointConfiguration(in cacheFolder: String) -> String? {
+        (try? Safetensors.read(cacheFolder + "/checkpoint.safetensors"))?.metadata["config"]
+    }
+
     public func resume() throws -> Bool {
         guard pathKind(checkpointPath) == .file else { return false }
         let archive = try Safetensors.read(checkpointPath)
         guard archive.metadata["kind"] == task.kind else {
             throw TrainingRunError.mismatch("\(checkpointPath) holds a \(archive.metadata["kind"] ?? "?") run, not \(task.kind)")
         }
-        guard archive.metadata["config"] == task.configurationJSON else {
+        guard let saved = archive.metadata["config"], task.hasConfiguration(saved) else {
             throw TrainingRunError.mismatch("\(checkpointPath) was made with another network configuration")
         }
         try task.module.load(from: archive, prefix: "model.")
@@ -156,7 +166,7 @@ public final class TrainingRun {
 
     /// Writes the trained weights (the EMA where there is one) as fp16 safetensors, with a model card.
     public func export() throws {
-        let validation = task.validate(validationBatch)
+        let validation = lastValidation.flatMap { $0.step == step ? $0.losses : nil } ?? task.validate(validationBatch)
         let module = task.module
         let config = task.configurationJSON
         let write = { try Safetensors.write(module.parameterTensors, dtype: .f16, metadata: ["config": config], to: self.options.exportPath) }

@@ -17,12 +17,19 @@ public protocol TrainingTask: AnyObject {
     /// Named losses on a fixed batch with fixed noise and timesteps: unlike the training loss, they
     /// compare from one call to the next. The same batch is passed every time.
     func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)]
+    /// Whether a configuration saved as JSON (perhaps by an older dnr) describes this network.
+    func hasConfiguration(_ json: String) -> Bool
 }
 
 extension TrainingTask {
     /// Only the denoiser keeps an average of its weights.
     public var average: ExponentialMovingAverage? { nil }
     public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] { [] }
+}
+
+/// Whether `json` decodes to `configuration` (files written before a field existed decode with its default).
+func describes<C: Decodable & Equatable>(_ json: String, _ configuration: C) -> Bool {
+    (try? JSONDecoder().decode(C.self, from: Data(json.utf8))) == configuration
 }
 
 /// Canonical JSON (sorted keys), so that equal configurations compare equal as text.
@@ -39,6 +46,7 @@ public final class ConditionerTask: TrainingTask {
     public var module: Module { trainer.network }
     public var optimizer: Adam { trainer.optimizer }
     public var configurationJSON: String { json(trainer.network.configuration) }
+    public func hasConfiguration(_ json: String) -> Bool { describes(json, trainer.network.configuration) }
     public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
         let (total, l1, identity) = trainer.step(batch)
         return [("loss", total), ("l1", l1), ("identity", identity)]
@@ -61,6 +69,7 @@ public final class DiffusionTask: TrainingTask {
     public var optimizer: Adam { trainer.optimizer }
     public var average: ExponentialMovingAverage? { trainer.average }
     public var configurationJSON: String { json(trainer.network.configuration) }
+    public func hasConfiguration(_ json: String) -> Bool { describes(json, trainer.network.configuration) }
     public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
         [("loss", trainer.step(batch, generator: &generator))]
     }
@@ -96,6 +105,7 @@ public final class MaskTask: TrainingTask {
     public var module: Module { trainer.network }
     public var optimizer: Adam { trainer.optimizer }
     public var configurationJSON: String { json(trainer.network.configuration) }
+    public func hasConfiguration(_ json: String) -> Bool { describes(json, trainer.network.configuration) }
     public func trainStep(_ batch: TrainingBatch, generator: inout SeededGenerator) -> [(name: String, value: Float)] {
         let (total, coverage) = trainer.step(batch, generator: &generator)
         return [("loss", total), ("coverage", coverage)]
