@@ -14,6 +14,8 @@
 
 // C globals are mutable shared state, which Swift 6 rejects; these accessors read them.
 static inline WINDOW *dnr_stdscr(void) { return stdscr; }
+// newterm on the process's standard streams: NULL (not an exit, as initscr does) for a TERM it cannot drive.
+static inline SCREEN *dnr_newterm(void) { return newterm(NULL, stdout, stdin); }
 static inline int dnr_lines(void) { return LINES; }
 static inline int dnr_cols(void) { return COLS; }
 static inline int dnr_colors(void) { return COLORS; }

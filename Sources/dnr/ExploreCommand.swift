@@ -49,7 +49,7 @@ struct ExploreCommand: ParsableCommand {
         let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
                                   snapshotFolder: snapshots, userMask: userMask)
         app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]
-        app.run(screen: TerminalScreen())
+        try app.run(screen: TerminalScreen())
     }
 
     func chosenSamples() throws -> [ExplorerSample] {

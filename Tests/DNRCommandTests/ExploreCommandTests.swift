@@ -144,6 +144,18 @@ final class TmuxSession {
         #expect(!after.contains("[finished]"))
     }
 
+    /// A terminal ncurses cannot drive is a clear error, and the terminal is left as it was.
+    @Test(arguments: ["dumb", "no-such-terminal-dnr"])
+    func anUnusableTerminalIsAClearError(term: String) throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "cd \(packageRoot) && TERM=\(term) \(dnrExecutable()) explore --weights \(weights) --graphics ascii; "
+                                      + "echo STATUS=$?; stty -a; sleep 30")
+        let after = try session.wait(for: "STATUS=")
+        #expect(after.contains("STATUS=1") || after.contains("STATUS=64"), "\(after)")
+        #expect(after.contains("needs a terminal that can place the cursor") && after.contains("TERM=\(term)"), "\(after)")
+        #expect(after.contains(" icanon") && after.contains(" echo "))
+    }
+
     @Test func samplesSwitchWithTheBrackets() throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii --theme light "

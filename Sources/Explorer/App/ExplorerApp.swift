@@ -162,8 +162,8 @@ public final class ExplorerApp: @unchecked Sendable {
         }
     }
 
-    public func run(screen: TerminalScreen) {
-        screen.start()
+    public func run(screen: TerminalScreen) throws {
+        try screen.start()
         screen.apply(display.theme)
         defer { screen.stop() }
         var drawn = -1

@@ -6,6 +6,18 @@ import Glibc
 /// Set by SIGINT/SIGTERM/SIGHUP; the key loop sees it within one poll and restores the terminal.
 nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
 
+/// Why the explorer cannot use this terminal.
+public enum TerminalError: Error, CustomStringConvertible, Sendable {
+    case unusable(term: String)
+    public var description: String {
+        switch self {
+        case .unusable(let term):
+            "dnr explore needs a terminal that can place the cursor, and TERM=\(term.isEmpty ? "(unset)" : term) is not one ncurses knows; "
+                + "run it in xterm, a Linux console or any terminal with a terminfo entry (or restore headless with dnr restore)"
+        }
+    }
+}
+
 /// The terminal as ncurses drives it, plus raw output for images (which ncurses cannot draw).
 /// `start` saves the terminal modes; `stop` (also run on quit, error and SIGINT/SIGTERM) restores them.
 public final class TerminalScreen {
@@ -16,9 +28,13 @@ public final class TerminalScreen {
 
     public init() {}
 
-    public func start() {
+    /// Takes over the terminal; throws, with the terminal untouched, when TERM names no terminal
+    /// ncurses can drive (unset, dumb, or unknown to terminfo).
+    public func start() throws(TerminalError) {
         setlocale(LC_ALL, "")
-        _ = initscr()
+        let name = getenv("TERM").map { String(cString: $0) } ?? ""
+        guard !name.isEmpty, name != "dumb", let screen = dnr_newterm() else { throw .unusable(term: name) }
+        _ = set_term(screen)
         started = true
         _ = cbreak()
         _ = noecho()
