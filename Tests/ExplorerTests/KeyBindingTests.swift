@@ -10,8 +10,13 @@ import Tensors
         #expect(Set(keys).count == keys.count, "a key is bound twice")
         for key in keys { #expect(KeyBindings.action(for: key) != nil) }
         #expect(KeyBindings.action(for: "z") == nil)
-        let help = KeyBindings.helpLines.joined(separator: "\n")
-        for binding in KeyBindings.all { #expect(help.contains(binding.help)) }
+        // Wrapped to 80 columns, every line fits and every word of every help text is there.
+        let lines = KeyBindings.helpLines(width: 80)
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        let words = Set(lines.joined(separator: " ").split(separator: " "))
+        for binding in KeyBindings.all {
+            for word in binding.help.replacingOccurrences(of: "`", with: "").split(separator: " ") { #expect(words.contains(word), "\(word)") }
+        }
     }
 
     @Test(arguments: [80, 100, 120, 200])

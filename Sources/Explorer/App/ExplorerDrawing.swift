@@ -114,7 +114,7 @@ extension ExplorerApp {
     }
 
     func drawHelp(on screen: TerminalScreen) {
-        let lines = KeyBindings.helpLines
+        let lines = KeyBindings.helpLines(width: min(screen.columns - 8, 110))
         let width = min(lines.map(\.count).max()! + 4, screen.columns - 4)
         for (i, line) in lines.enumerated() where 4 + i < screen.rows - 3 {
             screen.text(String(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0).prefix(width)), row: 4 + i, column: 2, style: .help)

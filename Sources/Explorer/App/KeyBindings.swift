@@ -59,12 +59,27 @@ public enum KeyBindings {
         return all.enumerated().filter { shown.contains($0.offset) }.map(\.element.footer).joined(separator: "  ")
     }
 
-    /// The help overlay's lines.
-    static var helpLines: [String] {
-        let width = all.map { $0.keyText.replacingOccurrences(of: "`", with: "").count }.max()!
-        return ["Keys", ""] + all.map { b in
-            b.keyText.replacingOccurrences(of: "`", with: "").padding(toLength: width + 2, withPad: " ", startingAt: 0) + b.help
+    /// The help overlay's lines for `width` columns: keys in a column, their help wrapped beside them.
+    static func helpLines(width: Int = 200) -> [String] {
+        let plain = { (text: String) in text.replacingOccurrences(of: "`", with: "") }
+        let keyWidth = all.map { plain($0.keyText).count }.max()! + 2
+        let textWidth = max(width - keyWidth, 20)
+        var lines = ["Keys", ""]
+        for binding in all {
+            var line = plain(binding.keyText).padding(toLength: keyWidth, withPad: " ", startingAt: 0)
+            var used = 0
+            for word in plain(binding.help).split(separator: " ") {
+                if used > 0 && used + 1 + word.count > textWidth {
+                    lines.append(line)
+                    line = String(repeating: " ", count: keyWidth)
+                    used = 0
+                }
+                line += (used > 0 ? " " : "") + word
+                used += (used > 0 ? 1 : 0) + word.count
+            }
+            lines.append(line)
         }
+        return lines
     }
 
     /// The README's table, written from the same bindings (a test keeps the README in step).
