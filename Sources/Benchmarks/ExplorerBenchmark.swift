@@ -52,21 +52,23 @@ public enum ExplorerBenchmark {
         var byKind: [String: [Double]] = [:]
         var helpShown = false
         for line in lines {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2, let ms = Double(parts[1]) else { continue }
-            let kind: String
+            let parts = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard parts.count == 3, let ms = Double(parts[2]) else { continue }
+            let what: String
             switch parts[0] {
             case "?":
-                helpShown.toggle()
-                kind = helpShown ? "help opened (UI thread only)" : "help closed (UI thread repaints every pane)"
-            case "": kind = "play (worker)"
-            default: kind = "knob change (applied by the sampler's worker after the step in flight)"
+                if parts[1] == "ack" { helpShown.toggle() }
+                what = helpShown ? "help opened (UI thread only)" : "help closed (UI thread repaints every pane)"
+            case " ": what = "play (worker)"
+            default: what = "knob change"
             }
+            let kind = parts[1] == "ack" ? "\(what): acknowledged on screen" : "\(what): images updated (after the step in flight)"
             byKind[kind, default: []].append(ms)
         }
         for (kind, values) in byKind.sorted(by: { $0.key < $1.key }) {
             let sorted = values.sorted()
-            log(String(format: "key-to-redraw while stepping, %@: median %.0f ms, max %.0f ms (%d keys)", kind, sorted[sorted.count / 2], sorted.last!, sorted.count))
+            let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
+            log(String(format: "key latency while stepping, %@: median %.0f ms, p95 %.0f ms, max %.0f ms (%d keys)", kind, sorted[sorted.count / 2], p95, sorted.last!, sorted.count))
         }
     }
 }

@@ -96,7 +96,7 @@ final class TmuxSession {
         try session.keys("S")
         try session.wait(for: "s=2.0")
         try session.keys("T")
-        #expect(try session.wait(for: "T′=80").contains("step 0/6"))  // T′ restarts the run
+        try session.wait(for: "step 0/6  t=80  T′=80")  // T′ restarts the run
         try session.keys("M")
         try session.wait(for: "mode masked(M′)")
         try session.keys("M")

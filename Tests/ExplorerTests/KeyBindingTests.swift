@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Explorer
+import Restoration
 import Tensors
 
 /// One key table feeds the handler, the footer, the help overlay and the README.
@@ -17,6 +18,23 @@ import Tensors
         for binding in KeyBindings.all {
             for word in binding.help.replacingOccurrences(of: "`", with: "").split(separator: " ") { #expect(words.contains(word), "\(word)") }
         }
+    }
+
+    /// The knob keys' steps and limits, in the one function the UI shows and the worker applies.
+    @Test func knobKeysStepAndStopAtTheirLimits() {
+        var s = SamplerSettings()
+        s.delta = 0.98
+        s.startStep = 980
+        #expect(ExplorerAction.delta(0.05).settings(after: s, hasUserMask: false)?.delta == 1)
+        #expect(ExplorerAction.startStep(50).settings(after: s, hasUserMask: false)?.startStep == 1000)
+        #expect(ExplorerAction.scale(up: true).settings(after: s, hasUserMask: false)?.scale == 2000)
+        s.scale = 0
+        #expect(ExplorerAction.scale(up: true).settings(after: s, hasUserMask: false)?.scale == 1)
+        s.maskSource = .proxy
+        #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: false)?.maskSource == .learned)
+        #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: true)?.maskSource == .file)
+        #expect(ExplorerAction.cycleMode.settings(after: s, hasUserMask: false)?.guidance == .off)  // masked → off
+        #expect(ExplorerAction.step(1).settings(after: s, hasUserMask: false) == nil)
     }
 
     @Test(arguments: [80, 100, 120, 200])

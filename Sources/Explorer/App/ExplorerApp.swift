@@ -29,6 +29,8 @@ struct ExplorerView {
     var title = ""
     /// The last key whose effect this view shows.
     var answeredKey = 0
+    /// The settings shown are a knob key's, not yet applied by the worker.
+    var applying = false
 }
 
 /// `dnr explore`: the key loop on the main thread, the sampler on a worker queue. The session is
@@ -48,6 +50,8 @@ public final class ExplorerApp: @unchecked Sendable {
     let snapshotFolder: String
     var showHelp = false
     var showGuidancePanes = false  // UI-side: the update and |ŷ0,t − g(x)| beside each row
+    /// UI-side: settings a knob key asked for that the worker has not published yet (and that key).
+    var pending: (key: Int, settings: SamplerSettings)?
     var lastLayout = ""
     var sentImages: [String: UInt64] = [:]  // UI-side: pane place → fingerprint of the image last sent there
     var sixelCache: [String: [UInt8]] = [:]  // UI-side: fingerprint and pixel size → sixel bytes
@@ -55,7 +59,8 @@ public final class ExplorerApp: @unchecked Sendable {
     var answeredKey = 0  // worker-side: the last key whose change is published
     /// Key-to-redraw latencies (key, milliseconds), kept when `latencyLog` is set and written on quit.
     public var latencyLog: String?
-    var latencies: [(Character, Double)] = []
+    /// (key, "ack" when the screen first shows the key's answer or "applied" when the images do, milliseconds).
+    var latencies: [(Character, String, Double)] = []
 
     /// Opens the first of `samples` (at least one) with `settings`.
     /// A user's guidance mask ([1, 1, R, R]), for every sample.
@@ -167,33 +172,44 @@ public final class ExplorerApp: @unchecked Sendable {
         screen.apply(display.theme)
         defer { screen.stop() }
         var drawn = -1
-        var waiting: [(key: Int, character: Character, since: Double)] = []
-        var answeredOnScreen = 0  // keys the UI answers itself (help) are answered by the next frame
+        var waiting: [(key: Int, character: Character, since: Double, acknowledged: Bool)] = []
+        var answeredOnScreen = 0  // keys the UI answers itself (help, panes) are applied by the next frame
         while !screen.shouldQuit {
             if let key = screen.key() {
                 keyCount += 1
                 let character = UnicodeScalar(UInt32(max(key, 0))).map(Character.init) ?? "?"
-                if latencyLog != nil { waiting.append((keyCount, character, monotonicSeconds())) }
+                let since = monotonicSeconds()
                 if !handle(key) { break }
-                if character == "?" { answeredOnScreen = keyCount }
+                let drawnByUI = ["?", "g"].contains(character)
+                if drawnByUI { answeredOnScreen = keyCount }
+                // Knob keys (their new value shown at once) and the UI's own keys are acknowledged by the next frame.
+                if latencyLog != nil { waiting.append((keyCount, character, since, !(drawnByUI || pending?.key == keyCount))) }
                 drawn = -1
             }
             lock.lock()
-            let (v, current) = (view, version)
+            var (v, current) = (view, version)
             lock.unlock()
+            if let p = pending {
+                if v.answeredKey >= p.key { pending = nil } else { v.settings = p.settings; v.applying = true }
+            }
             if current != drawn {
                 draw(v, on: screen)
                 drawn = current
-                let answered = max(v.answeredKey, answeredOnScreen), now = monotonicSeconds()
-                for w in waiting where w.key <= answered { latencies.append((w.character, (now - w.since) * 1000)) }
-                waiting.removeAll { $0.key <= answered }
+                // Keys the UI answers at once are acknowledged now; the images follow when the worker applied them.
+                let applied = max(v.answeredKey, answeredOnScreen), now = monotonicSeconds()
+                for i in waiting.indices where !waiting[i].acknowledged {
+                    latencies.append((waiting[i].character, "ack", (now - waiting[i].since) * 1000))
+                    waiting[i].acknowledged = true
+                }
+                for w in waiting where w.key <= applied { latencies.append((w.character, "applied", (now - w.since) * 1000)) }
+                waiting.removeAll { $0.key <= applied }
             }
         }
         // Quit is immediate: the terminal is restored first, then the step in flight (if any) ends.
         screen.stop()
         worker.sync { playing = false }
         if let latencyLog {
-            let text = latencies.map { "\($0.0) \(String(format: "%.2f", $0.1))\n" }.joined()
+            let text = latencies.map { "\($0.0)\t\($0.1)\t\(String(format: "%.2f", $0.2))\n" }.joined()
             try? AtomicFile.write(Array(text.utf8), to: latencyLog)
         }
     }
@@ -201,6 +217,15 @@ public final class ExplorerApp: @unchecked Sendable {
     /// Handles one key through the key table; false to quit.
     func handle(_ key: Int32) -> Bool {
         guard let scalar = UnicodeScalar(UInt32(max(key, 0))), let action = KeyBindings.action(for: Character(scalar)) else { return true }
+        lock.lock()
+        let published = view.settings
+        lock.unlock()
+        if let next = action.settings(after: pending?.settings ?? published, hasUserMask: userMask != nil) {
+            // Shown at once; the worker applies the same settings after the step in flight.
+            pending = (keyCount, next)
+            send { $0.apply(next) }
+            return true
+        }
         switch action {
         case .quit: return false
         case .toggleHelp:
@@ -211,16 +236,8 @@ public final class ExplorerApp: @unchecked Sendable {
         case .step(let count): for _ in 0..<count { send { $0.step(1) } }
         case .runToEnd: sendToApp { app in app.playing = true; app.pump(); return "" }
         case .restart: send { $0.restart() }
-        case .nextSeed: send { $0.restart(seed: $0.settings.seed + 1) }
-        case .delta(let change): send { $0.setDelta($0.settings.delta + change) }
-        case .startStep(let change): send { $0.restart(startStep: $0.settings.startStep + change) }
-        case .scale(let up): send { $0.setScale(up ? ($0.settings.scale == 0 ? 1 : $0.settings.scale * 2) : $0.settings.scale / 2) }
-        case .cycleMode: send { s in
-            let modes = GuidanceMode.allCases
-            s.setMode(modes[(modes.firstIndex(of: s.settings.guidance)! + 1) % modes.count])
-        }
+        case .nextSeed, .delta, .startStep, .scale, .cycleMode, .cycleMaskSource: break  // knob changes, handled above
         case .toggleCompare: send { $0.setCompare(!$0.compare) }
-        case .cycleMaskSource: send { $0.setMaskSource($0.nextMaskSource) }
         case .toggleGuidancePanes: showGuidancePanes.toggle()
         case .sample(let offset): sendToApp { $0.switchSample(by: offset) }
         case .snapshot:

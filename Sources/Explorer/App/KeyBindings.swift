@@ -6,6 +6,31 @@ enum ExplorerAction: Equatable, Sendable {
     case delta(Float), startStep(Int), scale(up: Bool), cycleMode, cycleMaskSource, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
 }
 
+extension ExplorerAction {
+    /// The settings a knob key leads to from `s` (nil for keys that are not knob changes). The UI
+    /// shows them at once and the worker applies exactly them, so the knobs' steps and limits live here only.
+    func settings(after s: SamplerSettings, hasUserMask: Bool) -> SamplerSettings? {
+        var n = s
+        switch self {
+        case .delta(let change): n.delta = min(max(s.delta + change, 0), 1)
+        case .startStep(let change): n.startStep = min(max(s.startStep + change, 1), 1000)
+        case .scale(let up): n.scale = up ? (s.scale == 0 ? 1 : s.scale * 2) : s.scale / 2
+        case .nextSeed: n.seed = s.seed + 1
+        case .cycleMode:
+            let modes = GuidanceMode.allCases
+            n.guidance = modes[(modes.firstIndex(of: s.guidance)! + 1) % modes.count]
+        case .cycleMaskSource:
+            switch s.maskSource {
+            case .learned: n.maskSource = .proxy
+            case .proxy: n.maskSource = hasUserMask ? .file : .learned
+            case .file: n.maskSource = .learned
+            }
+        default: return nil
+        }
+        return n
+    }
+}
+
 /// One row of the key table: its keys (each with its action), the footer's short label, the help
 /// overlay's and README's description, and its rank for a narrow footer (lower is shown first).
 /// The handler, the footer, the help overlay and the README's table all come from `KeyBindings.all`.

@@ -133,13 +133,16 @@ public final class ExplorerSession {
         for row in rows { row.sampler.update(maskSource: settings.maskSource) }
     }
 
-    /// The next mask source in the cycle learned → M′ → file (when given) → learned.
-    public var nextMaskSource: MaskSource {
-        switch settings.maskSource {
-        case .learned: .proxy
-        case .proxy: userMask != nil ? .file : .learned
-        case .file: .learned
+    /// Moves to `new` settings: a change of T′, sampler, step count or seed restarts the run; δ, s,
+    /// the mode and the mask source apply from the next step.
+    public func apply(_ new: SamplerSettings) {
+        if new.startStep != settings.startStep || new.kind != settings.kind || new.steps != settings.steps || new.seed != settings.seed {
+            restart(startStep: new.startStep, kind: new.kind, steps: .some(new.steps), seed: new.seed)
         }
+        if new.delta != settings.delta { setDelta(new.delta) }
+        if new.scale != settings.scale { setScale(new.scale) }
+        if new.maskSource != settings.maskSource { setMaskSource(new.maskSource) }
+        if new.guidance != settings.guidance { setMode(new.guidance) }
     }
 
     /// T′, the sampler, the step count and the seed define the trajectory: changing one restarts.
