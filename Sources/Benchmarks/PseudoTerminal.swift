@@ -65,6 +65,11 @@ public final class PseudoTerminal {
         close(master)
     }
 
+    /// Resizes the window, as a user dragging its corner does (the program gets SIGWINCH).
+    public func resize(columns: Int, rows: Int) {
+        _ = dnr_set_window_size(master, Int32(columns), Int32(rows))
+    }
+
     /// Types `text` at the terminal.
     public func send(_ text: String) {
         var bytes = Array(text.utf8)

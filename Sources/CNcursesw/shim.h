@@ -34,6 +34,11 @@ static inline int dnr_window_size(int fd, int *columns, int *rows, int *width, i
     *columns = size.ws_col; *rows = size.ws_row; *width = size.ws_xpixel; *height = size.ws_ypixel;
     return 0;
 }
+// Sets a terminal's window size (the kernel then sends SIGWINCH to its foreground process group); 0 on success.
+static inline int dnr_set_window_size(int fd, int columns, int rows) {
+    struct winsize size = { .ws_row = rows, .ws_col = columns, .ws_xpixel = 0, .ws_ypixel = 0 };
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
 // A new pseudo-terminal pair with the given size (for terminal tests and benchmarks); 0 on success.
 static inline int dnr_open_pseudo_terminal(int *master, int *slave, int columns, int rows, int width, int height) {
     struct winsize size = { .ws_row = rows, .ws_col = columns, .ws_xpixel = width, .ws_ypixel = height };

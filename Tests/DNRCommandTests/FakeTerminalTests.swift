@@ -57,6 +57,26 @@ import Testing
         #expect(terminal.waitForExit(seconds: 20) == 0)
     }
 
+    /// 100 resizes in 2 s while playing, between 20×5 and 300×100: no crash, still answering keys, a
+    /// clean quit.
+    @Test func aResizeStormWhilePlaying() throws {
+        let terminal = try explore(deviceAttributes: "\u{1B}[?63;1;2;6;22c", cellSizeReply: false)
+        terminal.send(" ")
+        var generator = SystemRandomNumberGenerator()
+        for i in 0..<100 {
+            let (columns, rows) = i % 10 == 0 ? (20, 5) : i % 10 == 5 ? (300, 100) : (Int.random(in: 20...300, using: &generator), Int.random(in: 5...100, using: &generator))
+            terminal.resize(columns: columns, rows: rows)
+            terminal.read(seconds: 0.02) { _ in false }
+        }
+        terminal.resize(columns: 160, rows: 50)
+        terminal.read(seconds: 1) { _ in false }
+        terminal.forgetOutput()
+        terminal.send("?")  // ncurses sends only changed cells, so look for text new on the screen
+        #expect(terminal.read(seconds: 20) { $0.contains(bytes: "guidance strength") }, "no answer to a key after the storm")
+        terminal.send("?q")
+        #expect(terminal.waitForExit(seconds: 20) == 0)
+    }
+
     @Test func theWindowsPixelSizeIsUsedWithoutAsking() throws {
         let terminal = try explore(deviceAttributes: "\u{1B}[?62;4c", cellSizeReply: false, windowPixels: true)
         #expect(!terminal.output.contains(bytes: "\u{1B}[16t"))
