@@ -156,6 +156,30 @@ final class TmuxSession {
         #expect(after.contains(" icanon") && after.contains(" echo "))
     }
 
+    /// SIGTERM and SIGHUP at any moment (here while playing) restore the terminal modes.
+    @Test(arguments: ["TERM", "HUP"])
+    func signalsRestoreTheTerminal(signal: String) throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "cd \(packageRoot) && (\(dnrExecutable()) explore --weights \(weights) --graphics ascii --tprime 200 "
+                                      + "--steps all & pid=$!; sleep 4; kill -\(signal) $pid; wait $pid; echo STATUS=$?); stty -a; sleep 30")
+        try session.keys(" ")
+        let after = try session.wait(for: "STATUS=")
+        #expect(after.contains(" icanon") && after.contains(" echo "), "terminal modes not restored after SIG\(signal):\n\(after)")
+    }
+
+    /// A non-UTF-8 locale: the explorer runs (its non-ASCII labels degrade) and quits cleanly.
+    @Test func aNonUTF8LocaleWorks() throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "cd \(packageRoot) && LC_ALL=C LANG=C \(dnrExecutable()) explore --weights \(weights) --graphics ascii "
+                                      + "--tprime 30 --steps 6; echo STATUS=$?; stty -a; sleep 30")
+        try session.wait(for: "step 0/6")
+        try session.keys("n")
+        try session.wait(for: "step 1/6")
+        try session.keys("q")
+        let after = try session.wait(for: "STATUS=0")
+        #expect(after.contains(" icanon") && after.contains(" echo "))
+    }
+
     @Test func samplesSwitchWithTheBrackets() throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii --theme light "
