@@ -63,9 +63,25 @@ import Tensors
         #expect(validation.map { $0.prefix { $0 != "," } } == ["2", "4"])
         let lastLoss = Double(validation.last!.split(separator: ",")[1].split(separator: ";")[0].split(separator: "=")[1])!
         let carded = card.validationOnFixedBatch!
-        #expect(Set(carded.keys) == ["loss", "l1", "identity"] && abs(carded["loss"]! - lastLoss) < 1e-6)
+        #expect(Set(carded.keys) == ["loss", "l1", "identity", "ema_loss", "ema_l1", "ema_identity"] && abs(carded["loss"]! - lastLoss) < 1e-6)
         let exported = try ModelStore.loadConditioner(from: cache)
         #expect(exported.configuration == ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+    }
+
+    /// A checkpoint written before the IPC kept an average (no ema.* tensors) resumes, and the average
+    /// starts from the weights it holds.
+    @Test func aCheckpointWithoutAnAverageResumes() throws {
+        let data = try dataFolder(), cache = NSTemporaryDirectory() + "dnr-train-" + UUID().uuidString
+        defer { for folder in [data, cache] { try? FileManager.default.removeItem(atPath: folder) } }
+        try makeRun(data: data, cache: cache, steps: 2).run { _, _, _ in }
+        let archive = try Safetensors.read(cache + "/checkpoint.safetensors")
+        let kept = archive.tensors.filter { !$0.key.hasPrefix("ema.") }.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+        #expect(kept.count < archive.tensors.count)
+        try Safetensors.write(kept, metadata: archive.metadata, to: cache + "/checkpoint.safetensors")
+        let resumed = try makeRun(data: data, cache: cache, steps: 3)
+        #expect(try resumed.resume() && resumed.step == 2)
+        let average = try #require(resumed.task.average)
+        #expect(average.updates == 0 && zip(average.shadow, resumed.task.module.parameters).allSatisfy { $0 == $1.value })
     }
 
     @Test func emptyDataFolderIsAClearError() throws {

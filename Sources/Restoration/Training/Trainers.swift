@@ -13,18 +13,22 @@ public struct TrainingBatch: Sendable {
     public var size: Int { clean.shape[0] }
 }
 
-/// Eq. 4: L_IPC = L1(g(x), y_0) + λ·D_cos(f(g(x)), f(y_0)).
+/// Eq. 4: L_IPC = L1(g(x), y_0) + λ·D_cos(f(g(x)), f(y_0)), with an average of the weights (what is
+/// exported: it smooths the step-to-step wobble of a long run).
 public final class ConditionerTrainer {
     public let network: IdentityPreservingConditioner
     public let optimizer: Adam
+    public let average: ExponentialMovingAverage
     let recognizer: FaceRecognizer
     public var identityWeight: Float
 
-    public init(network: IdentityPreservingConditioner, recognizer: FaceRecognizer, learningRate: Float = 2e-4, identityWeight: Float = 1) {
+    public init(network: IdentityPreservingConditioner, recognizer: FaceRecognizer, learningRate: Float = 2e-4, identityWeight: Float = 1,
+                emaDecay: Float = 0.999) {
         self.network = network
         self.recognizer = recognizer
         self.identityWeight = identityWeight
         optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
+        average = ExponentialMovingAverage(parameters: network.parameters, decay: emaDecay, warmup: true)
     }
 
     /// The loss and its two terms on a batch, without updating anything.
@@ -43,6 +47,7 @@ public final class ConditionerTrainer {
         total.backward()
         clipGradientNorm(network.parameters, maxNorm: clipNorm)
         optimizer.update()
+        average.update(from: network.parameters)
         return (total.value.scalar, l1.value.scalar, identity.value.scalar)
     }
 

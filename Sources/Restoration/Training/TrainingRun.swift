@@ -94,8 +94,13 @@ public final class TrainingRun {
         let v = try zip(names, shapes).map { try archive.tensor("adam.v." + $0.0, shape: $0.1) }
         task.optimizer.restore(step: Int(archive.metadata["adam_step"] ?? "0") ?? 0, firstMoments: m, secondMoments: v)
         if let average = task.average {
-            average.restore(shadow: try zip(names, shapes).map { try archive.tensor("ema." + $0.0, shape: $0.1) },
-                            updates: Int(archive.metadata["ema_updates"] ?? archive.metadata["step"] ?? "0") ?? 0)
+            if archive.tensors.keys.contains(where: { $0.hasPrefix("ema.") }) {
+                average.restore(shadow: try zip(names, shapes).map { try archive.tensor("ema." + $0.0, shape: $0.1) },
+                                updates: Int(archive.metadata["ema_updates"] ?? archive.metadata["step"] ?? "0") ?? 0)
+            } else {
+                // A checkpoint from before this network kept an average: the average starts here.
+                average.restore(shadow: task.module.parameters.map(\.value), updates: 0)
+            }
         }
         step = Int(archive.metadata["step"] ?? "0") ?? 0
         firstCommand = archive.metadata["command"]

@@ -22,7 +22,7 @@ public protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
-    /// Only the denoiser keeps an average of its weights.
+    /// The IPC and the denoiser keep an average of their weights; the mask branch does not.
     public var average: ExponentialMovingAverage? { nil }
     public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] { [] }
 }
@@ -55,9 +55,14 @@ public final class ConditionerTask: TrainingTask {
         let out = withoutGradients { trainer.network(Variable(batch.degraded)) }.value
         return rows(batch, out)
     }
+    public var average: ExponentialMovingAverage? { trainer.average }
+    /// The losses with the trained weights and with their average (what is exported).
     public func validate(_ batch: TrainingBatch) -> [(name: String, value: Float)] {
-        let (total, l1, identity) = trainer.evaluate(batch)
-        return [("loss", total), ("l1", l1), ("identity", identity)]
+        func losses(_ prefix: String) -> [(name: String, value: Float)] {
+            let (total, l1, identity) = trainer.evaluate(batch)
+            return [(prefix + "loss", total), (prefix + "l1", l1), (prefix + "identity", identity)]
+        }
+        return losses("") + trainer.average.withAverage(in: trainer.network.parameters) { losses("ema_") }
     }
 }
 
