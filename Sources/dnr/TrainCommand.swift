@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The manifest split to train on.") var split = "train"
     @Option(help: "Total steps.") var steps = 10_000
     @Option(help: "Batch size.") var batch = 16
-    @Option(help: "Learning rate (default: 2e-4 ipc, 2e-4 diffusion, 1e-3 mask).") var lr: Float?
+    @Option(help: "Learning rate (default: a resumed run's own, else 2e-4 ipc, 2e-4 diffusion, 1e-3 mask).") var lr: Float?
     @Option(help: "Seed of the data order, degradations and noise.") var seed: UInt64 = 0
     @Flag(help: "Continue from the checkpoint in the cache folder.") var resume = false
     @Flag(help: "Start from this network's exported weights in --models instead of random ones, with a fresh optimiser (when the cache's checkpoint is lost); the card records what it started from.") var fromModels = false
@@ -59,6 +59,8 @@ struct TrainCommand: ParsableCommand {
         // --resume rebuilds the network the checkpoint holds, whatever the flags and defaults say now.
         let saved = resume ? TrainingRun.checkpointConfiguration(in: cacheFolder) : nil
         func savedConfiguration<C: Decodable>(_ type: C.Type) -> C? { saved.flatMap { try? JSONDecoder().decode(C.self, from: Data($0.utf8)) } }
+        // --lr given wins; else a resumed run keeps its checkpoint's rate; else the network's default.
+        let lr = self.lr ?? (resume ? TrainingRun.checkpointLearningRate(in: cacheFolder) : nil)
         let task: TrainingTask
         switch network {
         case .ipc:
@@ -96,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         } else if FileManager.default.fileExists(atPath: options.cacheFolder + "/checkpoint.safetensors") {
             throw ValidationError("\(options.cacheFolder) already holds a checkpoint: pass --resume to continue it, or --cache to start elsewhere")
         }
-        print("training \(network.rawValue): \(task.module.parameterCount) parameters, \(trainingData.files.count) images, batch \(batch), \(steps) steps; cache \(options.cacheFolder)")
+        print("training \(network.rawValue): \(task.module.parameterCount) parameters, learning rate \(task.optimizer.learningRate), \(trainingData.files.count) images, batch \(batch), \(steps) steps; cache \(options.cacheFolder)")
         let progress = ProgressBar(total: steps, label: network.rawValue)
         progress.resume(at: run.step)
         try run.run { _, losses, _ in

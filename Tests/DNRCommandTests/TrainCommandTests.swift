@@ -26,6 +26,17 @@ import Testing
         #expect(try runDNR(arguments + ["--from-models", "--resume"]).standardError.contains("choose one"))
     }
 
+    /// A resumed run keeps the learning rate it was started with unless --lr says otherwise.
+    @Test func aResumedRunKeepsItsLearningRate() throws {
+        let weights = try tinyWeights(), data = try EvalCommandTests().faces(), cache = try scratchFolder() + "/cache"
+        let base = ["train", "diffusion", "--data", data, "--split", "dev", "--models", weights, "--batch", "2", "--cache", cache, "--sample-every", "100"]
+        #expect(try runDNR(base + ["--steps", "1", "--from-models", "--lr", "0.0005"]).status == 0)
+        let resumed = try runDNR(base + ["--steps", "2", "--resume"])
+        #expect(resumed.status == 0 && resumed.standardOutput.contains("learning rate 0.0005"), "\(resumed.standardOutput)")
+        let overridden = try runDNR(base + ["--steps", "3", "--resume", "--lr", "0.0001"])
+        #expect(overridden.standardOutput.contains("learning rate 0.0001"))
+    }
+
     /// Training killed with SIGKILL at random moments (a checkpoint every step, so some kills land
     /// while one is written) and resumed each time ends with the weights of a run never killed, and
     /// the checkpoint it leaves is always readable. (The tiny denoiser of `tinyWeights`: a resumed

@@ -78,6 +78,12 @@ public final class TrainingRun {
         (try? Safetensors.read(cacheFolder + "/checkpoint.safetensors"))?.metadata["config"]
     }
 
+    /// The learning rate the checkpoint in `cacheFolder` was trained with (absent in older checkpoints):
+    /// a resumed run keeps it unless told otherwise.
+    public static func checkpointLearningRate(in cacheFolder: String) -> Float? {
+        (try? Safetensors.read(cacheFolder + "/checkpoint.safetensors"))?.metadata["learning_rate"].flatMap(Float.init)
+    }
+
     public func resume() throws -> Bool {
         guard pathKind(checkpointPath) == .file else { return false }
         let archive = try Safetensors.read(checkpointPath)
@@ -134,6 +140,7 @@ public final class TrainingRun {
             "kind": task.kind, "config": task.configurationJSON, "step": String(step), "adam_step": String(task.optimizer.step),
             "elapsed": String(elapsed), "best_loss": String(bestLoss), "rng": "\(s.0),\(s.1),\(s.2),\(s.3)",
             "ema_updates": String(task.average?.updates ?? 0), "command": firstCommand ?? options.command,
+            "learning_rate": String(task.optimizer.learningRate),
         ]
         metadata["started_from"] = startedFrom
         try Safetensors.write(tensors, metadata: metadata, to: checkpointPath)
