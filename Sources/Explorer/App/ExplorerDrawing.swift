@@ -39,7 +39,10 @@ extension ExplorerApp {
         // Square panes (a cell is two half-block pixels tall) sized so that the top row and every
         // sampler row fit between the header and the footer.
         let available = screen.rows - 6
-        let imageRows = max(min((screen.columns - 2) / max(top.count, 4) / 2, 16, available / (1 + v.rows.count) - 2), 3)
+        // Up to 32 rows: a 64-px image at one half-block per pixel (sixel panes scale to whatever fits).
+        // With the g view a row holds four panes and the numbers (about 36 columns).
+        let rowFit = showGuidancePanes ? (screen.columns - 40) / 8 : Int.max
+        let imageRows = max(min((screen.columns - 2) / max(top.count, 4) / 2, 32, rowFit, available / (1 + v.rows.count) - 2), 3)
         let paneColumns = 2 * imageRows
         var row = 3
         var images: [(Int, Int, RGBImage)] = []
