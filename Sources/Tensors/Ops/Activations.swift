@@ -18,10 +18,16 @@ extension Variable {
         let y = Tensor(shape: x.shape, scalars: out)
         return record(y, [self]) { g in
             var dx = uninitializedFloats(g.count)
+            // Raw buffers for the input and output too: array subscripts in this loop were checked and
+            // retained per element.
             g.scalars.withUnsafeBufferPointer { gy in
-                dx.withUnsafeMutableBufferPointer { gx in
-                    parallelChunks(gy.count, costPerItem: 8) { range in
-                        for i in range { gx[i] = gy[i] * derivative(x.scalars[i], y.scalars[i]) }
+                x.scalars.withUnsafeBufferPointer { xs in
+                    y.scalars.withUnsafeBufferPointer { ys in
+                        dx.withUnsafeMutableBufferPointer { gx in
+                            parallelChunks(gy.count, costPerItem: 8) { range in
+                                for i in range { gx[i] = gy[i] * derivative(xs[i], ys[i]) }
+                            }
+                        }
                     }
                 }
             }
