@@ -114,6 +114,49 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(report.contains("Setting `paper` (4 faces") && report.contains("Setting `extreme` (4 faces"))
     }
 
+    /// An evaluation killed with SIGKILL at random moments and run again ends with the scores of a run never
+    /// killed: every face and method once, no torn line.
+    @Test func killedAndResumedEvaluationScoresEveryFaceOnce() throws {
+        let data = try faces(), weights = try tinyWeights()
+        func arguments(_ out: String) -> [String] {
+            ["eval", "--data", data, "--setting", "both", "--methods", "ipc", "net4", "--weights", weights, "--out", out,
+             "--tprime", "10", "--steps", "2", "--delta", "0.05"]
+        }
+        let single = try scratchFolder() + "/single", killed = try scratchFolder() + "/killed"
+        #expect(try runDNR(arguments(single)).status == 0)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<4 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: dnrExecutable())
+            process.arguments = arguments(killed)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 300_000...1_500_000, using: &generator))
+            guard process.isRunning else { break }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        #expect(try runDNR(arguments(killed)).status == 0)
+        func rows(_ out: String) throws -> [String: String] {
+            var table: [String: String] = [:]
+            for line in try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                #expect(f.count == 12, "a torn line: \(line)")
+                let key = "\(f[0])/\(f[1])/\(f[3])"
+                #expect(table[key] == nil, "\(key) scored twice")
+                table[key] = f[4..<10].joined(separator: ",")  // the scores, not the seconds
+            }
+            return table
+        }
+        let expected = try rows(single), got = try rows(killed)
+        #expect(Set(got.keys) == Set(expected.keys))
+        for (key, value) in expected {
+            let a = value.split(separator: ",").compactMap { Double($0) }, b = (got[key] ?? "").split(separator: ",").compactMap { Double($0) }
+            #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0)) }, "\(key): \(value) vs \(got[key] ?? "-")")
+        }
+    }
+
     /// `--sampler ddim` reaches the diffusion methods (other outputs than DDPM's on the same noise) and the report says so;
     /// the methods without diffusion score the same.
     @Test func ddimSamplerIsUsed() throws {
