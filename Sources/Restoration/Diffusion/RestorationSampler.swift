@@ -165,7 +165,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
             noise = epsilon.value
             let guidanceStart = monotonicMilliseconds()
             let start = DiffusionMath.predictedStart(y, noise: epsilon, alphaBars: alphaBars)
-            let l = identityLoss(recognizer!.descriptors(start), targetDescriptor!).sum()
+            let l = IdentityGuidance.loss(start, target: targetDescriptor!, recognizer: recognizer!)
             l.backward()
             loss = l.value.scalar
             gradient = y.gradient
