@@ -1,5 +1,6 @@
 import Benchmarks
 import Foundation
+import Imaging
 import Glibc
 import Testing
 
@@ -178,6 +179,21 @@ final class TmuxSession {
         try session.keys("q")
         let after = try session.wait(for: "STATUS=0")
         #expect(after.contains(" icanon") && after.contains(" echo "))
+    }
+
+    /// --mask FILE: masked guidance starts with the file's mask, shown in the top row; M cycles on from it.
+    @Test func aMaskFileIsShownAndCycled() throws {
+        let weights = try tinyWeights(), folder = try scratchFolder()
+        var samples = [Float](repeating: 0, count: 3 * 64 * 64)
+        for i in 0..<(64 * 32) { samples[i] = 1; samples[4096 + i] = 1; samples[8192 + i] = 1 }
+        try ImageFile.write(RGBImage(width: 64, height: 64, samples: samples), to: folder + "/upper.png")
+        let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii "
+                                      + "--tprime 30 --steps 6 --mask \(folder)/upper.png; sleep 30")
+        let first = try session.wait(for: "step 0/6")
+        #expect(first.contains("mode masked(file)") && first.contains("mask file"), "\(first)")
+        try session.keys("M")
+        try session.wait(for: "mode masked(M)")
+        try session.keys("q")
     }
 
     @Test func samplesSwitchWithTheBrackets() throws {

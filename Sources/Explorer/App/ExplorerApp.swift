@@ -126,7 +126,7 @@ public final class ExplorerApp: @unchecked Sendable {
             return r
         }
         return ExplorerView(degraded: RGBImage(tensor: s.degraded).clamped(), conditioned: RGBImage(tensor: s.conditioned).clamped(),
-                            proxyMask: mask(s.proxyMask), mask: s.learnedMask.map(mask), truth: s.truth.map { RGBImage(tensor: $0).clamped() },
+                            proxyMask: mask(s.proxyMask), mask: (s.settings.maskSource == .file ? s.userMask ?? s.learnedMask : s.learnedMask).map(mask), truth: s.truth.map { RGBImage(tensor: $0).clamped() },
                             rows: rows, settings: s.settings, coverage: s.proxyCoverage, compare: s.compare, finished: s.isFinished)
     }
 

@@ -34,7 +34,7 @@ extension ExplorerApp {
 
         // Top row: x, g(x), M′, M, ground truth.
         var top: [(String, RGBImage)] = [("x", v.degraded), ("g(x)", v.conditioned), ("M′", v.proxyMask)]
-        if let m = v.mask { top.append(("M", m)) }
+        if let m = v.mask { top.append((v.settings.maskSource == .file ? "mask file" : "M", m)) }
         if let t = v.truth { top.append(("ground truth", t)) }
         // Square panes (a cell is two half-block pixels tall) sized so that the top row and every
         // sampler row fit between the header and the footer.
