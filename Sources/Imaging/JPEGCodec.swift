@@ -45,7 +45,9 @@ public enum JPEGCodec {
         return RGBImage(width: Int(width), height: Int(height), samples: samples)
     }
 
-    /// Encodes at `quality` (1–100) with the given chroma subsampling.
+    /// Encodes at `quality` (1–100) with the given chroma subsampling, with libjpeg's accurate integer
+    /// DCT (TurboJPEG otherwise picks its fast DCT when compressing, which neither libjpeg, Pillow nor
+    /// OpenCV use by default and which moves some pixels by several grey levels).
     public static func encode(_ image: RGBImage, quality: Int, subsampling: Subsampling = .s420) throws(ImageError) -> [UInt8] {
         precondition((1...100).contains(quality), "JPEG quality must be in 1...100, got \(quality)")
         guard let handle = tjInitCompress() else { throw .writeFailed(path: "<memory>", reason: "cannot start the JPEG encoder") }
@@ -57,7 +59,7 @@ public enum JPEGCodec {
         var size: UInt = 0
         let status = interleaved.withUnsafeBufferPointer { source in
             tjCompress2(handle, source.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue),
-                        &output, &size, subsampling.code, Int32(quality), 0)
+                        &output, &size, subsampling.code, Int32(quality), TJFLAG_ACCURATEDCT)
         }
         defer { if let output { tjFree(output) } }
         guard status == 0, let output else { throw .writeFailed(path: "<memory>", reason: "JPEG encoding failed: \(errorText(handle))") }

@@ -170,12 +170,12 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
                 return identityLoss(recognizer.descriptors(Variable(y0)), target).value.scalar
             }
         }
-        var g = SeededGenerator(seed: 9)
-        var direction = Tensor(randomNormal: start.shape, generator: &g)
-        direction = direction * (1 / direction.squaredNorm.squareRoot())
-        let h: Float = 1e-2
-        let numeric = (loss(start + direction * h) - loss(start - direction * h)) / (2 * h)
+        // Along the gradient itself the directional derivative is largest (‖∇L‖), far above the loss's
+        // float32 rounding (a random direction's is ~1e-4 here, within that noise of a central difference).
+        let direction = gradient * (1 / gradient.squaredNorm.squareRoot())
         let analytic = (gradient * direction).sum()
-        #expect(abs(numeric - analytic) <= 0.02 * abs(numeric) + 2e-5, "exact: \(exact), numeric \(numeric), analytic \(analytic)")
+        let h: Float = 3e-3
+        let numeric = (loss(start + direction * h) - loss(start - direction * h)) / (2 * h)
+        #expect(abs(numeric - analytic) <= 0.01 * abs(numeric), "exact: \(exact), numeric \(numeric), analytic \(analytic)")
     }
 }

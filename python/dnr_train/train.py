@@ -1,0 +1,299 @@
+"""Train dnr's IPC (Eq. 4) or denoiser (Eq. 5) with PyTorch, on CPUs or GPUs, one process or many.
+
+    python -m dnr_train.train ipc --faces faces.pack --models ../Models --out runs/ipc --from-models --minutes 60
+    torchrun --nproc-per-node 8 -m dnr_train.train diffusion --faces faces.pack --models ../Models --out runs/unet ...
+
+Under torchrun each process trains on its own data stream and DistributedDataParallel averages the
+gradients (NCCL on GPUs, gloo on CPUs). Checkpoints (weights, Adam, EMA, step) go to OUT/checkpoint.pt
+and --resume continues from there; the EMA weights are exported to OUT as dnr's fp16 safetensors and
+model card, so `dnr explore --weights OUT` (with the other networks copied beside) uses them.
+"""
+import argparse
+import copy
+import hashlib
+import json
+import math
+import os
+import shlex
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from . import data, schedule, weights
+from .dlib_model import FaceRecognizer, identity_loss
+
+RECOGNIZER = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+def parse(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("network", choices=["ipc", "diffusion"])
+    ap.add_argument("--faces", required=True, help="a face pack (dnr-pack-faces) or a folder of aligned faces")
+    ap.add_argument("--models", default="Models", help="dnr's Models folder: the recognizer, the IPC (for diffusion), --from-models weights")
+    ap.add_argument("--out", required=True, help="checkpoint, log and exported weights")
+    ap.add_argument("--from-models", action="store_true", help="start from this network's weights in --models")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: use --minutes)")
+    ap.add_argument("--minutes", type=float, default=0, help="stop after this many minutes (the lr schedule follows time)")
+    ap.add_argument("--batch", type=int, default=16, help="per process")
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--warmup", type=int, default=100, help="steps of linear lr warm-up")
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--identity-weight", type=float, default=1.0, help="ipc: λ of Eq. 4")
+    ap.add_argument("--focus", type=int, default=400, help="diffusion: half the timesteps from 1…focus")
+    ap.add_argument("--unet", default="light", choices=["light", "default"], help="diffusion, without --from-models")
+    ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
+    ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
+    ap.add_argument("--workers", type=int, default=4, help="data workers per process")
+    ap.add_argument("--validation-size", type=int, default=64, help="faces in the fixed validation batch")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--checkpoint", default="", help="checkpoint file (default OUT/checkpoint.pt)")
+    ap.add_argument("--checkpoint-minutes", type=float, default=2)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    return ap.parse_args(argv)
+
+
+UNET_CONFIGS = {
+    "light": {"attentionLevels": [2, 3], "blocksPerLevel": 1, "groups": 8, "inputChannels": 9, "outputChannels": 3,
+              "resolution": 64, "timeEmbedding": 256, "timeFeatures": 64, "widths": [32, 64, 96, 128]},
+    "default": {"attentionLevels": [2, 3], "blocksPerLevel": 2, "groups": 8, "inputChannels": 9, "outputChannels": 3,
+                "resolution": 64, "timeEmbedding": 256, "timeFeatures": 64, "widths": [64, 128, 192, 256]},
+}
+IPC_CONFIG = {"architecture": "unet", "blocks": 2, "resolution": 64, "widths": [32, 64, 128, 256]}
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.distributed = "WORLD_SIZE" in os.environ
+        if self.distributed:
+            dist.init_process_group("nccl" if args.device.startswith("cuda") else "gloo")
+            self.rank, self.world = dist.get_rank(), dist.get_world_size()
+            if args.device.startswith("cuda"):
+                args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+                torch.cuda.set_device(args.device)
+        else:
+            self.rank, self.world = 0, 1
+        self.device = torch.device(args.device)
+        self.cuda = self.device.type == "cuda"
+        if self.cuda:
+            torch.backends.cudnn.benchmark = True
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+        torch.manual_seed(args.seed)
+        os.makedirs(args.out, exist_ok=True)
+        self.file = weights.FILES[args.network]
+        self.started_from = None
+        if args.from_models:
+            path = os.path.join(args.models, self.file)
+            self.model = weights.load(args.network, path)
+            self.started_from = os.path.join(os.path.basename(os.path.normpath(args.models)), self.file)
+        else:
+            default = IPC_CONFIG if args.network == "ipc" else UNET_CONFIGS[args.unet]
+            self.model = weights.build(args.network, json.loads(args.config) if args.config else default)
+        self.model.to(self.device)
+        self.ema = copy.deepcopy(self.model).requires_grad_(False)
+        self.ema_updates = 0
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
+        self.step, self.elapsed_before, self.losses = 0, 0.0, []
+        self.validation_at_start = None
+        if args.network == "ipc":
+            self.recognizer = FaceRecognizer(os.path.join(args.models, RECOGNIZER)).to(self.device)
+        else:
+            self.ipc_path, self.ipc_mtime = os.path.join(args.models, weights.FILES["ipc"]), None
+            self.refresh_ipc()
+            self.alpha_bars = schedule.alpha_bars().to(self.device)
+        if args.resume:
+            self.load_checkpoint()
+        self.net = torch.nn.parallel.DistributedDataParallel(self.model) if self.distributed else self.model
+
+    # --- the IPC the denoiser is conditioned on ---
+    def refresh_ipc(self):
+        if self.args.ipc_refresh and os.path.exists(self.args.ipc_refresh):
+            self.ipc_path = self.args.ipc_refresh
+        mtime = os.path.getmtime(self.ipc_path)
+        if self.ipc_mtime is not None and time.time() - mtime < 5:
+            return  # possibly still being written (it is replaced atomically, but be patient)
+        if mtime != self.ipc_mtime:
+            self.ipc = weights.load("ipc", self.ipc_path).to(self.device).requires_grad_(False).eval()
+            self.ipc_mtime = mtime
+            self.log(f"IPC loaded from {self.ipc_path}")
+
+    # --- objectives ---
+    def loss(self, model, clean, degraded, noise_seed=None):
+        if self.args.network == "ipc":
+            restored = model(degraded).float()
+            with torch.autocast(self.device.type, enabled=False):  # the recognizer in fp32 (TF32 on GPUs)
+                with torch.no_grad():
+                    target = self.recognizer(clean)
+                identity = identity_loss(self.recognizer(restored), target).mean()
+            l1 = (restored - clean).abs().mean()
+            return l1 + self.args.identity_weight * identity, {"l1": l1.item(), "identity": identity.item()}
+        with torch.no_grad():
+            conditioned = self.ipc(degraded)
+        n = clean.shape[0]
+        generator = torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if noise_seed is None else noise_seed)
+        t = schedule.draw_timesteps(n, 1000, self.args.focus, generator).to(self.device)
+        noise = torch.randn(clean.shape, generator=generator).to(self.device)
+        noisy = schedule.noised(clean, noise, self.alpha_bars[t])
+        predicted = model(torch.cat([noisy, degraded, conditioned], 1), t.float())
+        mse = F.mse_loss(predicted.float(), noise)
+        return mse, {}
+
+    # --- schedule ---
+    def progress(self, elapsed):
+        if self.args.steps:
+            return self.step / self.args.steps
+        return elapsed / (self.args.minutes * 60)
+
+    def learning_rate(self, elapsed):
+        warm = min(1.0, (self.step + 1) / max(1, self.args.warmup))
+        return self.args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, self.progress(elapsed)))))
+
+    def update_ema(self):
+        self.ema_updates += 1
+        decay = min(self.args.ema, (1 + self.ema_updates) / (10 + self.ema_updates))
+        with torch.no_grad():
+            for e, p in zip(self.ema.parameters(), self.model.parameters()):
+                e.lerp_(p, 1 - decay)
+
+    # --- records ---
+    def log(self, text):
+        if self.rank == 0:
+            print(text, flush=True)
+
+    def save_checkpoint(self, elapsed):
+        if self.rank != 0:
+            return
+        state = {"model": self.model.state_dict(), "ema": self.ema.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "step": self.step, "ema_updates": self.ema_updates, "elapsed": elapsed, "config": self.model.cfg,
+                 "validation_at_start": self.validation_at_start}
+        path = self.checkpoint_path()
+        torch.save(state, path + ".partial")
+        os.replace(path + ".partial", path)
+
+    def checkpoint_path(self):
+        return self.args.checkpoint or os.path.join(self.args.out, "checkpoint.pt")
+
+    def load_checkpoint(self):
+        state = torch.load(self.checkpoint_path(), map_location=self.device)
+        if state["config"] != self.model.cfg:
+            self.model = weights.build(self.args.network, state["config"]).to(self.device)
+            self.ema = copy.deepcopy(self.model).requires_grad_(False)
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.args.lr)
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.ema_updates, self.elapsed_before = state["step"], state["ema_updates"], state["elapsed"]
+        self.validation_at_start = state.get("validation_at_start")
+        self.log(f"resumed at step {self.step}")
+
+    def export(self, elapsed, validation):
+        if self.rank != 0:
+            return
+        path = os.path.join(self.args.out, self.file)
+        weights.save(self.ema, path)
+        recent = self.losses[-100:]
+        weights.write_card(weights.card_path(path), {
+            "network": self.args.network, "weights": self.file, "dtype": "F16", "configuration": self.model.cfg,
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "data": f"{os.path.basename(self.args.faces)}: faces degraded on the fly with the paper's ranges at R = {self.model.cfg['resolution']} (PyTorch mirror of Eq. 10)",
+            "steps": self.step, "batch": self.args.batch * self.world, "learning_rate": self.args.lr,
+            "final_loss_mean_last_100": sum(recent) / max(1, len(recent)), "wall_seconds": int(elapsed), "ema": True,
+            "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
+            "started_from": self.started_from,
+            "command": "python -m dnr_train.train " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"
+                       + (f", {torch.cuda.get_device_name(self.device)})" if self.cuda else ")"),
+        })
+
+    def validate(self, faces):
+        clean, degraded = (t.to(self.device) for t in data.fixed_batch(faces, self.args.validation_size))
+        out = {}
+        with torch.no_grad(), self.autocast():
+            for name, model in (("", self.model), ("ema_", self.ema)):
+                if self.args.network == "diffusion":
+                    out[name + "loss"] = self.loss(model, clean, degraded, noise_seed=7)[0].item()
+                else:
+                    total, parts = self.loss(model, clean, degraded)
+                    out[name + "loss"] = total.item()
+                    out.update({name + k: v for k, v in parts.items()})
+        return out
+
+    def autocast(self):
+        return torch.autocast("cuda", dtype=torch.bfloat16) if self.cuda else torch.autocast("cpu", enabled=False)
+
+    # --- the loop ---
+    def train(self):
+        args = self.args
+        faces = data.load_faces(args.faces, self.model.cfg["resolution"])
+        self.log(f"{len(faces)} faces; {sum(p.numel() for p in self.model.parameters())} parameters; "
+                 f"{self.world} process(es) × batch {args.batch} on {self.device}")
+        if self.validation_at_start is None:
+            self.validation_at_start = self.validate(faces)
+            self.log("validation at the start: " + json.dumps(self.validation_at_start))
+        loader = DataLoader(data.DegradedBatches(faces, args.batch, args.seed, self.rank, start=self.step), batch_size=None,
+                            num_workers=args.workers, pin_memory=self.cuda, persistent_workers=args.workers > 0,
+                            prefetch_factor=4 if args.workers > 0 else None)
+        log = open(os.path.join(args.out, "log.csv"), "a")
+        start = time.time()
+        last_checkpoint, last_log, images = start, start, 0
+        for clean, degraded in loader:
+            elapsed = self.elapsed_before + time.time() - start
+            if (args.steps and self.step >= args.steps) or (args.minutes and elapsed >= args.minutes * 60):
+                break
+            clean, degraded = clean.to(self.device, non_blocking=True), degraded.to(self.device, non_blocking=True)
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.learning_rate(elapsed)
+            with self.autocast():
+                total, parts = self.loss(self.net, clean, degraded)
+            self.optimizer.zero_grad(set_to_none=True)
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.update_ema()
+            self.step += 1
+            images += clean.shape[0] * self.world
+            value = total.item()
+            self.losses.append(value)
+            log.write(f"{self.step},{elapsed:.1f},{value:.6f}," + ";".join(f"{k}={v:.6f}" for k, v in parts.items()) + "\n")
+            if self.step % args.log_every == 0:
+                now = time.time()
+                recent = self.losses[-args.log_every:]
+                self.log(f"step {self.step}  loss {sum(recent) / len(recent):.4f}  lr {self.optimizer.param_groups[0]['lr']:.2e}  "
+                         f"{images / (now - last_log):.0f} images/s  {elapsed / 60:.1f} min")
+                last_log, images = now, 0
+                log.flush()
+                if args.network == "diffusion" and args.ipc_refresh:
+                    self.refresh_ipc()
+            if time.time() - last_checkpoint >= args.checkpoint_minutes * 60:
+                self.save_checkpoint(elapsed)
+                self.export(elapsed, None)
+                last_checkpoint = time.time()
+        elapsed = self.elapsed_before + time.time() - start
+        self.save_checkpoint(elapsed)
+        validation = self.validate(faces)
+        self.log("validation on a fixed batch: " + json.dumps(validation))
+        self.export(elapsed, validation)
+        log.close()
+        digest = hashlib.sha256(b"".join(p.detach().cpu().numpy().tobytes() for p in self.model.parameters())).hexdigest()
+        print(f"rank {self.rank} weights sha256 {digest}", flush=True)
+        if self.distributed:
+            dist.barrier()
+            dist.destroy_process_group()
+
+
+def main(argv=None):
+    args = parse(argv)
+    if not (args.steps or args.minutes):
+        sys.exit("give --steps or --minutes")
+    Run(args).train()
+
+
+if __name__ == "__main__":
+    main()
