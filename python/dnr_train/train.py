@@ -37,8 +37,11 @@ def parse(argv=None):
     ap.add_argument("--out", required=True, help="checkpoint, log and exported weights")
     ap.add_argument("--from-models", action="store_true", help="start from this network's weights in --models")
     ap.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    ap.add_argument("--from-dnr-checkpoint", default="", help="continue a run `dnr train` started: its checkpoint.safetensors "
+                    "(weights, Adam moments, EMA, step)")
     ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: use --minutes)")
     ap.add_argument("--minutes", type=float, default=0, help="stop after this many minutes (the lr schedule follows time)")
+    ap.add_argument("--stop-at", type=int, default=0, help="stop at this step this time (the schedule still spans --steps); --resume goes on")
     ap.add_argument("--batch", type=int, default=16, help="per process")
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=int, default=100, help="steps of linear lr warm-up")
@@ -110,6 +113,8 @@ class Run:
             self.alpha_bars = schedule.alpha_bars().to(self.device)
         if args.resume:
             self.load_checkpoint()
+        elif args.from_dnr_checkpoint:
+            self.import_dnr_checkpoint(args.from_dnr_checkpoint)
         self.net = torch.nn.parallel.DistributedDataParallel(self.model) if self.distributed else self.model
 
     # --- the IPC the denoiser is conditioned on ---
@@ -193,6 +198,32 @@ class Run:
         self.validation_at_start = state.get("validation_at_start")
         self.log(f"resumed at step {self.step}")
 
+    def import_dnr_checkpoint(self, path):
+        """Weights, EMA and Adam's moments and step from dnr's checkpoint (TrainingRun.swift): the
+        same Adam (bias-corrected, ε outside the square root), so the run goes on as it would in dnr."""
+        from safetensors import safe_open
+        with safe_open(path, framework="pt") as f:
+            meta = f.metadata()
+            if meta.get("kind") != self.args.network:
+                raise SystemExit(f"{path}: a {meta.get('kind')} checkpoint, not {self.args.network}")
+            config = json.loads(meta["config"])
+            self.model = weights.build(self.args.network, config).to(self.device)
+            self.ema = copy.deepcopy(self.model).requires_grad_(False)
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.args.lr)
+            names = self.model.dnr_names()
+            get = lambda key: f.get_tensor(key).float().to(self.device)
+            self.model.load_state_dict({ours: get("model." + d) for ours, d in names.items()})
+            self.ema.load_state_dict({ours: get("ema." + d) for ours, d in names.items()})
+            adam_step = int(meta.get("adam_step", meta["step"]))
+            parameters = dict(self.model.named_parameters())
+            for ours, d in names.items():
+                self.optimizer.state[parameters[ours]] = {"step": torch.tensor(float(adam_step)),
+                                                          "exp_avg": get("adam.m." + d), "exp_avg_sq": get("adam.v." + d)}
+        self.step, self.ema_updates = int(meta["step"]), int(meta.get("ema_updates", meta["step"]))
+        self.elapsed_before = float(meta.get("elapsed", 0))
+        self.started_from = f"dnr checkpoint at step {self.step}" + (f" ({meta['started_from']})" if meta.get("started_from") else "")
+        self.log(f"continuing dnr's run at step {self.step}")
+
     def export(self, elapsed, validation):
         if self.rank != 0:
             return
@@ -245,7 +276,8 @@ class Run:
         last_checkpoint, last_log, images = start, start, 0
         for clean, degraded in loader:
             elapsed = self.elapsed_before + time.time() - start
-            if (args.steps and self.step >= args.steps) or (args.minutes and elapsed >= args.minutes * 60):
+            if (args.steps and self.step >= args.steps) or (args.minutes and elapsed >= args.minutes * 60) \
+                    or (args.stop_at and self.step >= args.stop_at):
                 break
             clean, degraded = clean.to(self.device, non_blocking=True), degraded.to(self.device, non_blocking=True)
             for group in self.optimizer.param_groups:

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(REPO, "python"))
 def dnr_binary():
     explicit = os.environ.get("DNR_BINARY")
     if explicit:
-        return explicit
+        return os.path.abspath(explicit)
     for build in ("release", "debug"):
         path = os.path.join(REPO, ".build", build, "dnr")
         if os.path.exists(path):

@@ -1,0 +1,96 @@
+"""Training with the mirror: two gloo processes stay identical and lower the loss, the export loads
+in dnr and restores the same image, and a run stopped and resumed ends where an unbroken one does."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from dnr_train import weights
+
+TINY = {"ipc": {"architecture": "unet", "blocks": 1, "resolution": 64, "widths": [8, 16]},
+        "diffusion": {"attentionLevels": [1], "blocksPerLevel": 1, "groups": 4, "inputChannels": 9, "outputChannels": 3,
+                      "resolution": 64, "timeEmbedding": 16, "timeFeatures": 8, "widths": [8, 16]}}
+
+
+def train(repo, network, out, *extra, processes=1):
+    module = ["-m", "dnr_train.train"]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}", *module] \
+        if processes > 1 else [sys.executable, *module]
+    args = [network, "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models", os.path.join(repo, "Models"),
+            "--out", str(out), "--config", json.dumps(TINY[network]), "--batch", "2", "--validation-size", "8",
+            "--device", "cpu", "--log-every", "5", *map(str, extra)]
+    env = dict(os.environ, PYTHONPATH=os.path.join(repo, "python"), OMP_NUM_THREADS="1")
+    result = subprocess.run(command + args, cwd=os.path.join(repo, "python"), env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def test_two_gloo_processes_train_one_model_that_dnr_loads(repo, dnr, tmp_path):
+    out = tmp_path / "run"
+    log = train(repo, "ipc", out, "--steps", 16, "--lr", "3e-3", "--workers", 1, processes=2)
+    digests = dict(re.findall(r"rank (\d) weights sha256 ([0-9a-f]+)", log))
+    assert set(digests) == {"0", "1"} and digests["0"] == digests["1"], log[-2000:]
+    card = json.load(open(out / "ipc.card.json"))
+    assert card["batch"] == 4 and card["steps"] == 16
+    assert card["validation_on_fixed_batch"]["loss"] < card["validation_at_start"]["loss"], card
+
+    # dnr loads the export (beside the committed UNet and mask) and restores the same g(x).
+    for name in ("unet.safetensors", "mask.safetensors"):
+        shutil.copy(os.path.join(repo, "Models", name), out / name)
+    sample = os.path.join(repo, "Samples", "synthetic", "astronaut_lq64.png")
+    dnr("restore", sample, "--weights", out, "--ipc-only", "-o", tmp_path / "restored.png")
+    restored = np.asarray(Image.open(tmp_path / "restored.png").convert("RGB")).astype(np.float32)
+    model = weights.load("ipc", str(out / "ipc.safetensors"))
+    x = torch.tensor(np.asarray(Image.open(sample).convert("RGB")), dtype=torch.float32).permute(2, 0, 1)[None] / 127.5 - 1
+    with torch.no_grad():
+        ours = torch.clamp(torch.round((model(x)[0] + 1) * 127.5), 0, 255).permute(1, 2, 0).numpy()
+    assert np.abs(ours - restored).max() <= 1
+
+
+@pytest.mark.parametrize("network", ["ipc", "diffusion"])
+def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
+    train(repo, network, tmp_path / "whole", "--steps", 6, "--workers", 2)
+    train(repo, network, tmp_path / "parts", "--steps", 6, "--stop-at", 3, "--workers", 2)
+    train(repo, network, tmp_path / "parts", "--steps", 6, "--resume", "--workers", 2)
+    whole = torch.load(tmp_path / "whole" / "checkpoint.pt")
+    parts = torch.load(tmp_path / "parts" / "checkpoint.pt")
+    assert whole["step"] == parts["step"] == 6
+    for key in ("model", "ema"):
+        for name, value in whole[key].items():
+            assert torch.allclose(value, parts[key][name], atol=1e-6), f"{key} {name}"
+
+
+def test_a_run_started_in_dnr_continues_here(repo, tmp_path):
+    """dnr trains a tiny IPC for three steps; the mirror takes its weights, EMA, Adam moments and step."""
+    import subprocess as sp
+    from safetensors.torch import load_file
+    from dnr_train import train as trainer
+    # dnr's tiny run: its trainers take a configuration only through --from-models, so start from a tiny export.
+    models = tmp_path / "models"
+    models.mkdir()
+    tiny = weights.build("ipc", TINY["ipc"])
+    weights.save(tiny, str(models / "ipc.safetensors"), dtype=torch.float32)
+    os.symlink(os.path.join(repo, "Models", "dlib_face_recognition_resnet_model_v1.dat"), models / "dlib_face_recognition_resnet_model_v1.dat")
+    from conftest import dnr_binary
+    sp.run([dnr_binary(), "train", "ipc", "--data", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models", str(models),
+            "--from-models", "--steps", "3", "--batch", "2", "--cache", str(tmp_path / "cache"), "--checkpoint-every", "3",
+            "--sample-every", "1000", "--lr", "1e-3"], check=True, capture_output=True, cwd=repo)
+    run = trainer.Run(trainer.parse(["ipc", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                     os.path.join(repo, "Models"), "--out", str(tmp_path / "out"), "--steps", "10", "--lr", "1e-3",
+                                     "--from-dnr-checkpoint", str(tmp_path / "cache" / "checkpoint.safetensors"), "--device", "cpu"]))
+    assert run.step == 3 and run.ema_updates == 3
+    saved = load_file(str(tmp_path / "cache" / "checkpoint.safetensors"))
+    start = weights.load("ipc", str(models / "ipc.safetensors")).state_dict()
+    parameters = dict(run.model.named_parameters())
+    for name, value in run.model.state_dict().items():
+        assert torch.equal(value, saved["model." + name]) and torch.equal(run.ema.state_dict()[name], saved["ema." + name])
+        state = run.optimizer.state[parameters[name]]
+        assert state["step"].item() == 3 and torch.equal(state["exp_avg_sq"], saved["adam.v." + name])
+    assert any(not torch.equal(v, start[k]) for k, v in run.model.state_dict().items()), "dnr's three steps moved the weights"
