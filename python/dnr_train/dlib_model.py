@@ -257,14 +257,31 @@ class FaceRecognizer(torch.nn.Module):
         stride, pad = self.geometry[i]
         return F.conv2d(x, getattr(self, f"w{i}"), getattr(self, f"b{i}"), stride=stride, padding=pad)
 
-    def forward(self, images):
+    STAGE_ENDS = (2, 6, 9, 12)
+
+    def features(self, images):
+        """The descriptor and the maps the face-perceptual distance compares (after the stem and
+        after each of the first four stages)."""
         x = self.network_input(images)
         h = F.relu(self._conv(x, 0))
         h = F.max_pool2d(h, self.pool_size, self.pool_stride, self.pool_pad)
+        maps = [h]
         for u, down in enumerate(self.downsamples):
             y = self._conv(F.relu(self._conv(h, 1 + 2 * u)), 2 + 2 * u)
             h = F.relu(_zero_extended_sum(F.avg_pool2d(h, 2, 2) if down else h, y))
-        return h.mean(dim=(2, 3)) @ self.projection
+            if u in self.STAGE_ENDS:
+                maps.append(h)
+        return h.mean(dim=(2, 3)) @ self.projection, maps
+
+    def forward(self, images):
+        return self.features(images)[0]
+
+    def perceptual_distance(self, a, b):
+        """Face-perceptual distance per image (IdentityMeasures.swift): each map unit-normalised across
+        channels, squared differences summed over channels and averaged over positions, mean of the maps."""
+        unit = lambda f: f / torch.sqrt((f * f).sum(1, keepdim=True) + 1e-10)
+        maps_a, maps_b = self.features(a)[1], self.features(b)[1]
+        return sum(((unit(fa) - unit(fb)) ** 2).sum(1).mean((1, 2)) for fa, fb in zip(maps_a, maps_b)) / len(maps_a)
 
 
 def identity_loss(a, b):

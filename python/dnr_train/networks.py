@@ -185,6 +185,12 @@ class MaskBranch(nn.Module):
             self.conv2 = nn.Conv2d(w, w, 3, padding=1)
             self.conv3 = nn.Conv2d(w, 1, 3, padding=1)
 
+    def start_as_proxy(self):
+        """A fresh sub-branch's last layer reads only M′ (its centre tap), so training refines M′."""
+        with torch.no_grad():
+            self.conv4.weight.zero_(); self.conv4.bias.zero_()
+            self.conv4.weight[0, -1, 1, 1] = 0.5
+
     def probabilities(self, x, proxy, features=None):
         inp = torch.cat([x, proxy * 2 - 1], 1)
         if not self.sub_branch:

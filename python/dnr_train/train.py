@@ -23,15 +23,16 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import data, schedule, weights
+from . import data, objectives, schedule, weights
 from .dlib_model import FaceRecognizer, identity_loss
+from .networks import proxy_mask
 
 RECOGNIZER = "dlib_face_recognition_resnet_model_v1.dat"
 
 
 def parse(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("network", choices=["ipc", "diffusion"])
+    ap.add_argument("network", choices=["ipc", "diffusion", "mask"])
     ap.add_argument("--faces", required=True, help="a face pack (dnr-pack-faces) or a folder of aligned faces")
     ap.add_argument("--models", default="Models", help="dnr's Models folder: the recognizer, the IPC (for diffusion), --from-models weights")
     ap.add_argument("--out", required=True, help="checkpoint, log and exported weights")
@@ -51,6 +52,10 @@ def parse(argv=None):
     ap.add_argument("--unet", default="light", choices=["light", "default"], help="diffusion, without --from-models")
     ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
+    ap.add_argument("--update-scale", type=float, default=10.0, help="mask: the step k of the guided update the objective scores")
+    ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
+    ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
+    ap.add_argument("--mask-width", type=int, default=32, help="mask: a fresh sub-branch's width")
     ap.add_argument("--workers", type=int, default=4, help="data workers per process")
     ap.add_argument("--validation-size", type=int, default=64, help="faces in the fixed validation batch")
     ap.add_argument("--seed", type=int, default=0)
@@ -97,17 +102,22 @@ class Run:
             self.model = weights.load(args.network, path)
             self.started_from = os.path.join(os.path.basename(os.path.normpath(args.models)), self.file)
         else:
-            default = IPC_CONFIG if args.network == "ipc" else UNET_CONFIGS[args.unet]
-            self.model = weights.build(args.network, json.loads(args.config) if args.config else default)
+            self.model = weights.build(args.network, json.loads(args.config) if args.config else self.default_config())
+            if args.network == "mask" and self.model.sub_branch:
+                self.model.start_as_proxy()
         self.model.to(self.device)
         self.ema = copy.deepcopy(self.model).requires_grad_(False)
         self.ema_updates = 0
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
         self.step, self.elapsed_before, self.losses = 0, 0.0, []
         self.validation_at_start = None
-        if args.network == "ipc":
+        if args.network in ("ipc", "mask"):
             self.recognizer = FaceRecognizer(os.path.join(args.models, RECOGNIZER)).to(self.device)
-        else:
+        if args.network == "mask":
+            self.ipc = weights.load("ipc", os.path.join(args.models, weights.FILES["ipc"])).to(self.device).requires_grad_(False).eval()
+            self.unet = weights.load("diffusion", os.path.join(args.models, weights.FILES["diffusion"])).to(self.device).requires_grad_(False).eval()
+            self.alpha_bars = schedule.alpha_bars().to(self.device)
+        elif args.network == "diffusion":
             self.ipc_path, self.ipc_mtime = os.path.join(args.models, weights.FILES["ipc"]), None
             self.refresh_ipc()
             self.alpha_bars = schedule.alpha_bars().to(self.device)
@@ -116,6 +126,17 @@ class Run:
         elif args.from_dnr_checkpoint:
             self.import_dnr_checkpoint(args.from_dnr_checkpoint)
         self.net = torch.nn.parallel.DistributedDataParallel(self.model) if self.distributed else self.model
+
+    def default_config(self):
+        if self.args.network == "ipc":
+            return IPC_CONFIG
+        if self.args.network == "diffusion":
+            return UNET_CONFIGS[self.args.unet]
+        ipc = weights.read_config(os.path.join(self.args.models, weights.FILES["ipc"]))
+        return {"architecture": "subBranch", "width": self.args.mask_width, "featureChannels": ipc["widths"][0]}
+
+    def resolution(self):
+        return (self.ipc.cfg if self.args.network == "mask" else self.model.cfg)["resolution"]
 
     # --- the IPC the denoiser is conditioned on ---
     def refresh_ipc(self):
@@ -131,6 +152,13 @@ class Run:
 
     # --- objectives ---
     def loss(self, model, clean, degraded, noise_seed=None):
+        if self.args.network == "mask":
+            generator = torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if noise_seed is None else noise_seed)
+            t = (1 + torch.randint(0, 400, (clean.shape[0],), generator=generator)).to(self.device)
+            noise = torch.randn(clean.shape, generator=generator).to(self.device)
+            setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t, noise, self.args.delta)
+            mask = model(degraded, setup["proxy"], setup["features"])
+            return self.mask_objective(setup, mask), {"coverage": mask.mean().item()}
         if self.args.network == "ipc":
             restored = model(degraded).float()
             with torch.autocast(self.device.type, enabled=False):  # the recognizer in fp32 (TF32 on GPUs)
@@ -149,6 +177,9 @@ class Run:
         predicted = model(torch.cat([noisy, degraded, conditioned], 1), t.float())
         mse = F.mse_loss(predicted.float(), noise)
         return mse, {}
+
+    def mask_objective(self, setup, mask):
+        return objectives.mask_objective(self.recognizer, setup, mask, self.args.update_scale, self.args.perceptual_weight)
 
     # --- schedule ---
     def progress(self, elapsed):
@@ -233,7 +264,7 @@ class Run:
         weights.write_card(weights.card_path(path), {
             "network": self.args.network, "weights": self.file, "dtype": "F16", "configuration": self.model.cfg,
             "parameters": sum(p.numel() for p in self.model.parameters()),
-            "data": f"{os.path.basename(self.args.faces)}: faces degraded on the fly with the paper's ranges at R = {self.model.cfg['resolution']} (PyTorch mirror of Eq. 10)",
+            "data": f"{os.path.basename(os.path.normpath(self.args.faces))}: faces degraded on the fly with the paper's ranges at R = {self.resolution()} (PyTorch mirror of Eq. 10)",
             "steps": self.step, "batch": self.args.batch * self.world, "learning_rate": self.args.lr,
             "final_loss_mean_last_100": sum(recent) / max(1, len(recent)), "wall_seconds": int(elapsed), "ema": True,
             "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
@@ -248,12 +279,18 @@ class Run:
         out = {}
         with torch.no_grad(), self.autocast():
             for name, model in (("", self.model), ("ema_", self.ema)):
-                if self.args.network == "diffusion":
-                    out[name + "loss"] = self.loss(model, clean, degraded, noise_seed=7)[0].item()
-                else:
-                    total, parts = self.loss(model, clean, degraded)
-                    out[name + "loss"] = total.item()
-                    out.update({name + k: v for k, v in parts.items()})
+                total, parts = self.loss(model, clean, degraded, noise_seed=7)
+                out[name + "loss"] = total.item()
+                out.update({name + k: v for k, v in parts.items()})
+            if self.args.network == "mask":  # the masks M should beat: M′ (its input), none, uniform
+                g = torch.Generator().manual_seed(7)
+                t = (1 + torch.randint(0, 400, (clean.shape[0],), generator=g)).to(self.device)
+                setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t,
+                                              torch.randn(clean.shape, generator=g).to(self.device), self.args.delta)
+                for name, mask in (("objective_proxy", setup["proxy"]), ("objective_none", torch.zeros_like(setup["proxy"])),
+                                   ("objective_uniform", torch.ones_like(setup["proxy"]))):
+                    out[name] = self.mask_objective(setup, mask).item()
+                out["coverage_proxy"] = setup["proxy"].mean().item()
         return out
 
     def autocast(self):
@@ -262,7 +299,7 @@ class Run:
     # --- the loop ---
     def train(self):
         args = self.args
-        faces = data.load_faces(args.faces, self.model.cfg["resolution"])
+        faces = data.load_faces(args.faces, self.resolution())
         self.log(f"{len(faces)} faces; {sum(p.numel() for p in self.model.parameters())} parameters; "
                  f"{self.world} process(es) × batch {args.batch} on {self.device}")
         if self.validation_at_start is None:

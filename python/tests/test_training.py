@@ -16,7 +16,8 @@ from dnr_train import weights
 
 TINY = {"ipc": {"architecture": "unet", "blocks": 1, "resolution": 64, "widths": [8, 16]},
         "diffusion": {"attentionLevels": [1], "blocksPerLevel": 1, "groups": 4, "inputChannels": 9, "outputChannels": 3,
-                      "resolution": 64, "timeEmbedding": 16, "timeFeatures": 8, "widths": [8, 16]}}
+                      "resolution": 64, "timeEmbedding": 16, "timeFeatures": 8, "widths": [8, 16]},
+        "mask": {"architecture": "subBranch", "width": 8, "featureChannels": 32}}
 
 
 def train(repo, network, out, *extra, processes=1):
@@ -54,7 +55,7 @@ def test_two_gloo_processes_train_one_model_that_dnr_loads(repo, dnr, tmp_path):
     assert np.abs(ours - restored).max() <= 1
 
 
-@pytest.mark.parametrize("network", ["ipc", "diffusion"])
+@pytest.mark.parametrize("network", ["ipc", "diffusion", "mask"])
 def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
     train(repo, network, tmp_path / "whole", "--steps", 6, "--workers", 2)
     train(repo, network, tmp_path / "parts", "--steps", 6, "--stop-at", 3, "--workers", 2)

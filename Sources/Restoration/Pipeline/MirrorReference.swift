@@ -4,8 +4,8 @@ import Tensors
 
 /// dnr's outputs on fixed inputs, for the PyTorch mirror's parity tests (python/tests): the IPC
 /// (output and features), the UNet at t ∈ {1, 400, 999}, the mask branch (the folder's, and a
-/// seeded sub-branch whose weights are written too), and the recognizer's descriptors and the
-/// gradient of a fixed projection of them with respect to the input.
+/// seeded sub-branch whose weights are written too), the mask objective on a fixed batch, and the
+/// recognizer's descriptors and the gradient of a fixed projection of them with respect to the input.
 public enum MirrorReference {
     public static func tensors(models folder: String, recognizer: FaceRecognizer, seed: UInt64 = 2026) throws -> [(name: String, tensor: Tensor)] {
         var g = SeededGenerator(seed: seed)
@@ -37,6 +37,19 @@ public enum MirrorReference {
         let subProbabilities = withoutGradients { sub.probabilities(Variable(x), proxy: Variable(proxy), features: features) }
         out += sub.namedParameters.map { ("masksub.weights.\($0.name)", $0.variable.value) }
         out.append(("masksub.probabilities", subProbabilities.value))
+
+        // The mask objective (MaskTrainer: the guided update with M, ŷ_{0,t} again, identity loss plus
+        // the face-perceptual distance) with the folder's mask on a fixed batch, timesteps and noise.
+        if let mask = try ModelStore.loadMask(from: folder) {
+            let batch = TrainingBatch(clean: image(2, 3, r), degraded: image(2, 3, r))
+            let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
+            let trainer = MaskTrainer(network: mask, unet: unet, conditioner: ipc, recognizer: recognizer)
+            let (objective, coverage) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
+            out += [("maskobjective.clean", batch.clean), ("maskobjective.degraded", batch.degraded), ("maskobjective.noise", noise),
+                    ("maskobjective.timesteps", Tensor(shape: [2], scalars: [50, 300])),
+                    ("maskobjective.value", Tensor(shape: [1], scalars: [objective])),
+                    ("maskobjective.coverage", Tensor(shape: [1], scalars: [coverage]))]
+        }
 
         let faces = image(2, 3, r)
         let direction = Tensor(randomNormal: [2, FaceRecognizer.descriptorLength], generator: &g)

@@ -1,0 +1,31 @@
+"""The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M
+(ε̂ held), ŷ_{0,t} again, scored against y_0 with the identity loss plus λ times the
+face-perceptual distance. The IPC's (Eq. 4) and the denoiser's (Eq. 5) are a line each, in train.py."""
+import torch
+
+from . import guidance, schedule
+from .dlib_model import identity_loss
+from .networks import proxy_mask
+
+
+def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta):
+    """Everything the objective needs that does not depend on the mask."""
+    with torch.no_grad(), torch.autocast(clean.device.type, enabled=False):
+        residual, features = ipc.residual_and_features(degraded)
+        conditioned = degraded + residual
+        alpha_bar = alpha_bars[t]
+        noisy = schedule.noised(clean, noise, alpha_bar)
+        epsilon = unet(torch.cat([noisy, degraded, conditioned], 1), t.float())
+        start = guidance.predicted_start(noisy, epsilon, alpha_bar)
+        gradient = guidance.held_noise_gradient(start, alpha_bar, recognizer(conditioned), recognizer)
+        truth = recognizer(clean)
+    return {"noisy": noisy, "epsilon": epsilon, "gradient": gradient, "alpha_bar": alpha_bar, "clean": clean, "truth": truth,
+            "proxy": proxy_mask(conditioned, degraded, delta), "features": features}
+
+
+def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight):
+    with torch.autocast(setup["clean"].device.type, enabled=False):
+        updated = guidance.shifted(setup["noisy"], setup["gradient"], mask, update_scale)
+        restored = guidance.predicted_start(updated, setup["epsilon"], setup["alpha_bar"])
+        return identity_loss(recognizer(restored), setup["truth"]).mean() \
+            + perceptual_weight * recognizer.perceptual_distance(restored, setup["clean"]).mean()
