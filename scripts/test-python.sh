@@ -9,5 +9,5 @@ if [ ! -x "$venv/bin/pytest" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q 'torch==2.13.0+cpu' safetensors numpy pillow pytest
 fi
-export DNR_BINARY=${DNR_BINARY:-.build/debug/dnr}
+export DNR_BINARY=$(realpath "${DNR_BINARY:-.build/debug/dnr}")
 cd python && exec "../$venv/bin/python" -m pytest -q tests "$@"
