@@ -37,6 +37,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // libFuzzer harnesses for the loaders; a real build only through scripts/fuzz.sh.
+        .executableTarget(name: "dnr-fuzz", dependencies: ["Imaging", "Tensors", "FaceID", "Restoration", "Explorer"]),
+
         .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),

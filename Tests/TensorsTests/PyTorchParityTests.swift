@@ -119,6 +119,24 @@ struct SmallParityNetwork {
         ("b", Tensor(shape: [4], scalars: [0.1, 0.2, -0.3, 1000.5])),
     ]
 
+    /// Fuzzing's findings (scripts/fuzz.sh), kept: each must be a clear error, not a trap.
+    @Test func fuzzedHeadersAreClearErrors() throws {
+        // data_offsets [12192, 126e24]: the byte count overflowed Int and trapped.
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: fixturePath("fuzz/safetensors-huge-offset.bin"))))
+        #expect(throws: SafetensorsError.self) { try Safetensors.decode(bytes) }
+        func header(_ json: String) -> [UInt8] {
+            let h = Array(json.utf8)
+            return (0..<8).map { UInt8((h.count >> (8 * $0)) & 0xFF) } + h + [UInt8](repeating: 0, count: 16)
+        }
+        for entry in [#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#,
+                      #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#,
+                      #"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#,
+                      #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+                      #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[9007199254740000,9007199254740016]}}"#] {
+            #expect(throws: SafetensorsError.self, "\(entry)") { try Safetensors.decode(header(entry)) }
+        }
+    }
+
     @Test func float32RoundTripIsExact() throws {
         let archive = try Safetensors.decode(Safetensors.encode(tensors, metadata: ["step": "12"]))
         #expect(archive.tensors["a.weight"] == tensors[0].tensor && archive.tensors["b"] == tensors[1].tensor)

@@ -78,21 +78,30 @@ public enum Safetensors {
                 continue
             }
             guard let info = entry as? [String: Any], let dtypeName = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [NSNumber])?.map(\.intValue),
-                  let offsets = (info["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2 else {
-                throw .badHeader(path: path, reason: "entry '\(name)' needs dtype, shape and two data_offsets")
+                  let shape = (info["shape"] as? [NSNumber])?.map(exactCount), !shape.contains(nil),
+                  let offsets = (info["data_offsets"] as? [NSNumber])?.map(exactCount), offsets.count == 2, !offsets.contains(nil) else {
+                throw .badHeader(path: path, reason: "entry '\(name)' needs dtype, shape and two data_offsets (whole numbers ≥ 0)")
             }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else { throw .unsupportedDType(path: path, tensor: name, dtype: dtypeName) }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] - offsets[0] == count * dtype.byteCount else {
-                throw .badHeader(path: path, reason: "tensor '\(name)': byte range \(offsets) does not fit shape \(shape) of \(dtypeName)")
+            let (dims, range) = (shape.map { $0! }, offsets.map { $0! })
+            // Checked arithmetic: a header is untrusted, and its numbers may overflow any product.
+            let count = dims.reduce(Optional(1)) { product, d in product.flatMap { p in let r = p.multipliedReportingOverflow(by: d); return r.overflow ? nil : r.partialValue } }
+            guard let count, range[1] >= range[0], count.multipliedReportingOverflow(by: dtype.byteCount) == (range[1] - range[0], false) else {
+                throw .badHeader(path: path, reason: "tensor '\(name)': byte range \(range) does not fit shape \(dims) of \(dtypeName)")
             }
-            guard dataStart + offsets[1] <= bytes.count else {
-                throw .truncated(path: path, reason: "tensor '\(name)' ends at byte \(dataStart + offsets[1]), the file has \(bytes.count)")
+            guard range[1] <= bytes.count - dataStart else {
+                throw .truncated(path: path, reason: "tensor '\(name)' ends at byte \(dataStart + range[1]), the file has \(bytes.count)")
             }
-            tensors[name] = Tensor(shape: shape, scalars: decodeScalars(bytes, from: dataStart + offsets[0], count: count, dtype: dtype))
+            tensors[name] = Tensor(shape: dims, scalars: decodeScalars(bytes, from: dataStart + range[0], count: count, dtype: dtype))
         }
         return SafetensorsArchive(tensors: tensors, metadata: metadata, path: path)
+    }
+
+    /// A JSON number that is a whole number from 0 to 2⁵³, or nil.
+    static func exactCount(_ number: NSNumber) -> Int? {
+        let value = number.doubleValue
+        guard value >= 0, value <= 9_007_199_254_740_992, value == value.rounded() else { return nil }
+        return Int(value)
     }
 
     /// The bytes of a safetensors file holding `tensors` (in this order) as `dtype`.
