@@ -32,7 +32,7 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$crashes"
   seeds "$t" | while read -r f; do cp "$f" "$corpus/seed-$(basename "$f")"; done
   echo "== $t ($seconds s)"
-  DNR_FUZZ_TARGET=$t ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  DNR_FUZZ_TARGET=$t SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
       -max_len=262144 -artifact_prefix="$crashes/" -print_final_stats=1 2>&1 \
       | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==.*ERROR|SUMMARY|Done)|Test unit written|deadly signal|timeout|out-of-memory" || true
 done

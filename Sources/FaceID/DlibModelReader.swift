@@ -88,8 +88,10 @@ struct DlibReader {
         guard try signed() == 2 else { throw malformed("tensor version must be 2") }
         let shape = [try signed(), try signed(), try signed(), try signed()]
         guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor dimension \(shape)") }
-        let count = shape.reduce(1, *)
-        guard count <= 64_000_000 else { throw malformed("tensor of \(count) values is implausible") }
+        // Each dimension is bounded first, so the product cannot overflow (a fuzzed file trapped here).
+        guard shape.allSatisfy({ $0 <= 64_000_000 }) else { throw malformed("tensor dimension in \(shape) is implausible") }
+        let count = shape.reduce(1) { product, d in product > 64_000_000 ? product : product * d }
+        guard count <= 64_000_000 else { throw malformed("tensor of shape \(shape) is implausible") }
         guard offset + 4 * count <= bytes.count else { throw .truncated(path: path, offset: bytes.count) }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

@@ -42,6 +42,13 @@ import Testing
         }
     }
 
+    /// Fuzzing's finding (scripts/fuzz.sh dat): a tensor record with huge dimensions overflowed their
+    /// product and trapped; it must be a clear error.
+    @Test func fuzzedTensorDimensionsAreAClearError() throws {
+        let fuzzed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("fuzz/dat-huge-dimensions.bin"))))
+        #expect(throws: RecognizerModelError.self) { try RecognizerModelFile.parse(fuzzed, path: "fuzzed") }
+    }
+
     @Test func truncatedFileIsRefused() throws {
         let path = try write(Array(bytes.prefix(1_000_000)))
         defer { try? FileManager.default.removeItem(atPath: path) }
