@@ -83,6 +83,9 @@ final class TmuxSession {
     @Test func panesKeysCompareHelpSnapshotAndQuit() throws {
         let snapshots = try scratchFolder()
         let session = try start(snapshots: snapshots)
+        // The header can be drawn a moment before the panes on a loaded machine: wait for each label
+        // (the run stays at step 0 until a key), then check the whole screen.
+        for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] { _ = try session.wait(for: label) }
         let first = try session.wait(for: "step 0/6")
         #expect(first.contains("t=30  T′=30"), "before the first step the run stands at T′")
         for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] {
