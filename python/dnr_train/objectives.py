@@ -8,6 +8,11 @@ from .dlib_model import identity_loss
 from .networks import proxy_mask
 
 
+def mask_timesteps(n, generator, limit=400):
+    """The mask trainer's timesteps: uniform in 1…limit (restoration starts at T′ ≤ 400)."""
+    return 1 + torch.randint(0, limit, (n,), generator=generator)
+
+
 def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta):
     """Everything the objective needs that does not depend on the mask."""
     with torch.no_grad(), torch.autocast(clean.device.type, enabled=False):

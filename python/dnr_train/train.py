@@ -142,9 +142,7 @@ class Run:
     def refresh_ipc(self):
         if self.args.ipc_refresh and os.path.exists(self.args.ipc_refresh):
             self.ipc_path = self.args.ipc_refresh
-        mtime = os.path.getmtime(self.ipc_path)
-        if self.ipc_mtime is not None and time.time() - mtime < 5:
-            return  # possibly still being written (it is replaced atomically, but be patient)
+        mtime = os.path.getmtime(self.ipc_path)  # exports are replaced atomically
         if mtime != self.ipc_mtime:
             self.ipc = weights.load("ipc", self.ipc_path).to(self.device).requires_grad_(False).eval()
             self.ipc_mtime = mtime
@@ -153,8 +151,8 @@ class Run:
     # --- objectives ---
     def loss(self, model, clean, degraded, noise_seed=None):
         if self.args.network == "mask":
-            generator = torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if noise_seed is None else noise_seed)
-            t = (1 + torch.randint(0, 400, (clean.shape[0],), generator=generator)).to(self.device)
+            generator = self.noise_generator(noise_seed)
+            t = objectives.mask_timesteps(clean.shape[0], generator).to(self.device)
             noise = torch.randn(clean.shape, generator=generator).to(self.device)
             setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t, noise, self.args.delta)
             mask = model(degraded, setup["proxy"], setup["features"])
@@ -169,14 +167,17 @@ class Run:
             return l1 + self.args.identity_weight * identity, {"l1": l1.item(), "identity": identity.item()}
         with torch.no_grad():
             conditioned = self.ipc(degraded)
-        n = clean.shape[0]
-        generator = torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if noise_seed is None else noise_seed)
-        t = schedule.draw_timesteps(n, 1000, self.args.focus, generator).to(self.device)
+        generator = self.noise_generator(noise_seed)
+        t = schedule.draw_timesteps(clean.shape[0], 1000, self.args.focus, generator).to(self.device)
         noise = torch.randn(clean.shape, generator=generator).to(self.device)
         noisy = schedule.noised(clean, noise, self.alpha_bars[t])
         predicted = model(torch.cat([noisy, degraded, conditioned], 1), t.float())
         mse = F.mse_loss(predicted.float(), noise)
         return mse, {}
+
+    def noise_generator(self, seed=None):
+        """Timesteps and noise of this step (a function of seed, rank and step, so resumes repeat them), or of `seed`."""
+        return torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if seed is None else seed)
 
     def mask_objective(self, setup, mask):
         return objectives.mask_objective(self.recognizer, setup, mask, self.args.update_scale, self.args.perceptual_weight)
@@ -283,8 +284,8 @@ class Run:
                 out[name + "loss"] = total.item()
                 out.update({name + k: v for k, v in parts.items()})
             if self.args.network == "mask":  # the masks M should beat: M′ (its input), none, uniform
-                g = torch.Generator().manual_seed(7)
-                t = (1 + torch.randint(0, 400, (clean.shape[0],), generator=g)).to(self.device)
+                g = self.noise_generator(7)
+                t = objectives.mask_timesteps(clean.shape[0], g).to(self.device)
                 setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t,
                                               torch.randn(clean.shape, generator=g).to(self.device), self.args.delta)
                 for name, mask in (("objective_proxy", setup["proxy"]), ("objective_none", torch.zeros_like(setup["proxy"])),
