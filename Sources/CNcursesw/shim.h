@@ -25,6 +25,30 @@ static inline int dnr_addstr(const char *s) { return addstr(s); }
 static inline int dnr_mvaddstr(int y, int x, const char *s) { return mvaddstr(y, x, s); }
 static inline int dnr_color_pair(int n) { return (int)COLOR_PAIR(n); }
 static inline int dnr_key_resize(void) { return KEY_RESIZE; }
+static inline int dnr_key_mouse(void) { return KEY_MOUSE; }
+static inline int dnr_key_left(void) { return KEY_LEFT; }
+static inline int dnr_key_right(void) { return KEY_RIGHT; }
+static inline int dnr_key_up(void) { return KEY_UP; }
+static inline int dnr_key_down(void) { return KEY_DOWN; }
+// Mouse presses, releases and motion (reported while a button is held once the caller asks the
+// terminal for button-event tracking); no click delay.
+static inline void dnr_enable_mouse(void) {
+    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON3_PRESSED | BUTTON3_RELEASED | REPORT_MOUSE_POSITION, NULL);
+    mouseinterval(0);
+}
+// The pending mouse event: 1 left press, 2 left release, 3 right press, 4 right release, 5 motion,
+// 0 another event, -1 none; its cell in *row, *column.
+static inline int dnr_mouse_event(int *row, int *column) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return -1;
+    *row = event.y; *column = event.x;
+    if (event.bstate & BUTTON1_PRESSED) return 1;
+    if (event.bstate & BUTTON1_RELEASED) return 2;
+    if (event.bstate & BUTTON3_PRESSED) return 3;
+    if (event.bstate & BUTTON3_RELEASED) return 4;
+    if (event.bstate & REPORT_MOUSE_POSITION) return 5;
+    return 0;
+}
 static inline int dnr_attribute_bold(void) { return (int)A_BOLD; }
 static inline int dnr_attribute_reverse(void) { return (int)A_REVERSE; }
 // The window size in cells and pixels (TIOCGWINSZ; ioctl is variadic, so Swift cannot call it); 0 on success.

@@ -2,7 +2,7 @@
 // scripts/fuzz.sh (with -sanitize=fuzzer,address and -DFUZZING, libFuzzer supplies main); a
 // plain build gets a stub that says so. DNR_FUZZ_TARGET picks the loader.
 import Explorer
-@testable import FaceID
+import FaceID
 import Foundation
 import Imaging
 import Restoration
@@ -18,7 +18,7 @@ enum FuzzTarget: String, CaseIterable {
         case .png: _ = try? PNGCodec.decode(bytes)
         case .jpeg: _ = try? JPEGCodec.decode(bytes)
         case .safetensors: _ = try? Safetensors.decode(bytes)
-        case .dat: _ = try? RecognizerModelFile.parse(bytes, path: "<fuzz>")
+        case .dat: try? RecognizerModelFile.check(bytes, path: "<fuzz>")
         case .theme: _ = try? Theme.parse(String(decoding: bytes, as: UTF8.self), path: "<fuzz>")
         case .modelcard: _ = try? JSONDecoder().decode(ModelCard.self, from: Data(bytes))
         case .runrecord: _ = try? JSONDecoder().decode(EvaluationRunRecord.self, from: Data(bytes))

@@ -16,15 +16,16 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
     @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
     @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
-    @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution).") var mask = "learned"
+    @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), regions (fixed boxes around the eyes, nose and mouth), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution; the explorer's brush saves one).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
     @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
 
     /// The mask file given with --mask, if any.
-    var maskFile: String? { ["learned", "proxy"].contains(mask) ? nil : mask }
+    var maskFile: String? { Self.namedMasks[mask] == nil ? mask : nil }
+    static let namedMasks: [String: MaskSource] = ["learned": .learned, "proxy": .proxy, "regions": .regions]
 
     func validate() throws {
-        if let maskFile, pathKind(maskFile) != .file { throw ValidationError("--mask takes learned, proxy or an image file; \(maskFile) is not a file") }
+        if let maskFile, pathKind(maskFile) != .file { throw ValidationError("--mask takes learned, proxy, regions or an image file; \(maskFile) is not a file") }
         try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta)
     }
 
@@ -43,7 +44,7 @@ struct SamplerOptions: ParsableArguments {
         s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
         s.steps = StepCount.resolved(steps, startStep: startStep)
         s.guidance = guidance
-        s.maskSource = maskFile != nil ? .file : mask == "proxy" ? .proxy : .learned
+        s.maskSource = maskFile != nil ? .user : Self.namedMasks[mask]!
         s.scale = scale
         s.delta = delta
         s.exactGradient = exactGradient

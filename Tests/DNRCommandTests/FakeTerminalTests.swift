@@ -1,5 +1,6 @@
 import Benchmarks
 import Foundation
+import Imaging
 import Testing
 
 /// `dnr explore` on a pseudo-terminal played by the test: a fake terminal that answers the
@@ -9,12 +10,12 @@ import Testing
     static let sixelStart = "\u{1B}P"  // DCS; libsixel then writes parameters and "q"
     static let sixelEnd = "\u{1B}\\"
 
-    func explore(deviceAttributes: String, cellSizeReply: Bool, windowPixels: Bool = false) throws -> PseudoTerminal {
+    func explore(deviceAttributes: String, cellSizeReply: Bool, windowPixels: Bool = false, extra: [String] = []) throws -> PseudoTerminal {
         let weights = try tinyWeights()
         let terminal = try PseudoTerminal(
             executable: dnrExecutable(),
             arguments: ["explore", "--weights", weights, "--tprime", "30", "--steps", "6", "--delta", "0.05",
-                        packageRoot + "/Samples/synthetic/astronaut_lq64.png", "--gt", packageRoot + "/Samples/astronaut_chip128.png"],
+                        packageRoot + "/Samples/synthetic/astronaut_lq64.png", "--gt", packageRoot + "/Samples/astronaut_chip128.png"] + extra,
             columns: 160, rows: 50, cellWidth: windowPixels ? 9 : 0, cellHeight: windowPixels ? 18 : 0)
         var answeredAttributes = false, answeredCell = false
         // The queries come before ncurses starts; answer each once, as a terminal would.
@@ -89,6 +90,49 @@ import Testing
         let terminal = try explore(deviceAttributes: "\u{1B}[?62;22c", cellSizeReply: true)
         #expect(terminal.read(seconds: 20) { $0.contains(bytes: "▀") })
         #expect(!terminal.output.contains(bytes: Self.sixelStart))
+        terminal.send("q")
+        #expect(terminal.waitForExit(seconds: 20) == 0)
+    }
+
+    /// Paints the guidance mask with keys and with the mouse (xterm's SGR reports, as ncurses asks for
+    /// them under TERM=xterm-256color) and saves it with `w`: the PNGs hold exactly the strokes.
+    @Test func aMaskPaintedWithKeysAndTheMouseIsSaved() throws {
+        let folder = try scratchFolder()
+        let terminal = try explore(deviceAttributes: "\u{1B}[?62;22c", cellSizeReply: false, extra: ["--snapshots", folder])
+        func savedMask(_ n: Int) throws -> [Float] {
+            let path = folder + "/mask-\(n).png"
+            let deadline = Date().addingTimeInterval(20)
+            while FileManager.default.fileExists(atPath: path) == false && Date() < deadline { terminal.read(seconds: 0.2) { _ in false } }
+            let image = try ImageFile.read(path)
+            #expect(image.width == 32)  // the tiny models' resolution
+            return Array(image.samples.prefix(32 * 32)).map { $0 > 0.5 ? 1 : 0 }
+        }
+        func white(_ mask: [Float]) -> Set<Int> { Set(mask.indices.filter { mask[$0] == 1 }) }
+        // Brush on (at the centre, 16,16), clear, one step right painting (radius-3 discs at 16,16 and 17,16),
+        // two moves down with the pen up (to 17,24), brush to one pixel, one step right painting, save.
+        terminal.send("bz")
+        terminal.send("l")
+        terminal.send("JJ<<<l")
+        terminal.send("w")
+        let keys = white(try savedMask(1))
+        func disc(_ cx: Int, _ cy: Int) -> Set<Int> {
+            var pixels = Set<Int>()
+            for y in (cy - 3)...(cy + 3) { for x in (cx - 3)...(cx + 3) where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 12 { pixels.insert(y * 32 + x) } }
+            return pixels
+        }
+        // The first move strokes from the centre to (17, 16); the last from (17, 24) to (18, 24); nothing between.
+        #expect(keys == disc(16, 16).union(disc(17, 16)).union([24 * 32 + 17, 24 * 32 + 18]), "painted: \(keys.sorted())")
+        // The mouse: at 160×50 with five top panes, the mask pane is 30×15 cells at row 4, column 93
+        // (0-based); the cell (11, 108) is over pixel (16, 16). Clear, left press there, drag three
+        // cells right (pixel 19), release; a right-button press at (11, 93) erases pixel (0, 16).
+        // A terminal sends each event as the hand moves (ncurses keeps only the latest of a burst).
+        terminal.send("z")
+        for event in ["\u{1B}[<0;109;12M", "\u{1B}[<32;112;12M", "\u{1B}[<0;112;12m", "\u{1B}[<2;94;12M", "\u{1B}[<2;94;12m", "w"] {
+            terminal.send(event)
+            terminal.read(seconds: 0.15) { _ in false }
+        }
+        let mouse = white(try savedMask(2))
+        #expect(mouse == Set((16...19).map { 16 * 32 + $0 }), "painted: \(mouse.sorted())")
         terminal.send("q")
         #expect(terminal.waitForExit(seconds: 20) == 0)
     }

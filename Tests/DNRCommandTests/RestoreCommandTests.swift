@@ -59,10 +59,18 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
                                  "--tprime", "20", "--steps", "2", "--scale", "5", "--mask", out + "/upper.png", "--save-masks"])
         #expect(result.status == 0, "\(result.standardError)")
         let record = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/r.json")))
-        #expect(record.maskFile == out + "/upper.png" && !record.usedLearnedMask && record.settings?.maskSource == .file)
+        #expect(record.maskFile == out + "/upper.png" && !record.usedLearnedMask && record.settings?.maskSource == .user)
         let missing = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/s.png", "--weights", weights,
                                   "--mask", out + "/none.png"])
-        #expect(missing.status != 0 && missing.standardError.contains("--mask takes learned, proxy or an image file"))
+        #expect(missing.status != 0 && missing.standardError.contains("--mask takes learned, proxy, regions or an image file"))
+        // The fixed facial regions by name, saved beside the output like the other masks.
+        let regions = try runDNR(["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/t.png", "--weights", weights,
+                                  "--tprime", "20", "--steps", "2", "--scale", "5", "--mask", "regions", "--save-masks"])
+        #expect(regions.status == 0, "\(regions.standardError)")
+        let regionsRecord = try JSONDecoder().decode(RestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/t.json")))
+        #expect(regionsRecord.settings?.maskSource == .regions && regionsRecord.maskFile == nil && !regionsRecord.usedLearnedMask)
+        let used = try ImageFile.read(out + "/t_guidance_mask.png")
+        #expect(used.width == 32 && used.samples.prefix(32 * 32).map { $0 > 0.5 ? Float(1) : 0 } == FacialRegions.mask(resolution: 32).scalars)
     }
 
     /// 25 respaced steps unless T′ is smaller; `all` runs every step from T′.

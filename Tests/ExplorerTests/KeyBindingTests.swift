@@ -10,7 +10,7 @@ import Tensors
         let keys = KeyBindings.all.flatMap { $0.keys.map(\.key) }
         #expect(Set(keys).count == keys.count, "a key is bound twice")
         for key in keys { #expect(KeyBindings.action(for: key) != nil) }
-        #expect(KeyBindings.action(for: "z") == nil)
+        #expect(KeyBindings.action(for: "y") == nil)
         // Wrapped to 80 columns, every line fits and every word of every help text is there.
         let lines = KeyBindings.helpLines(width: 80)
         #expect(lines.allSatisfy { $0.count <= 80 })
@@ -31,8 +31,10 @@ import Tensors
         s.scale = 0
         #expect(ExplorerAction.scale(up: true).settings(after: s, hasUserMask: false)?.scale == 1)
         s.maskSource = .proxy
+        #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: false)?.maskSource == .regions)
+        s.maskSource = .regions
         #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: false)?.maskSource == .learned)
-        #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: true)?.maskSource == .file)
+        #expect(ExplorerAction.cycleMaskSource.settings(after: s, hasUserMask: true)?.maskSource == .user)
         #expect(ExplorerAction.cycleMode.settings(after: s, hasUserMask: false)?.guidance == .off)  // masked → off
         #expect(ExplorerAction.step(1).settings(after: s, hasUserMask: false) == nil)
     }

@@ -111,7 +111,7 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         var userMask = Tensor(zeros: [1, 1, 32, 32])
         for y in 8..<20 { for x in 6..<26 { userMask.scalars[y * 32 + x] = 1 } }
         var s = settings(.masked)
-        s.maskSource = .file
+        s.maskSource = .user
         let sampler = RestorationSampler(predictor: OraclePredictor(clean: conditioned), degraded: degraded, conditioned: conditioned,
                                          settings: s, recognizer: recognizer, userMask: userMask)
         let state = sampler.next()!
@@ -121,6 +121,14 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         #expect(shift.squaredNorm > 0)
         sampler.update(maskSource: .proxy)
         #expect(sampler.activeMask == sampler.proxyMask)
+        // A mask painted mid-run replaces the user's from the next step; the regions source is the fixed boxes.
+        var painted = Tensor(zeros: [1, 1, 32, 32])
+        for i in 40..<90 { painted.scalars[i] = 1 }
+        sampler.update(maskSource: .user)
+        sampler.update(userMask: painted)
+        #expect(sampler.next()!.mask == painted)
+        sampler.update(maskSource: .regions)
+        #expect(sampler.activeMask == FacialRegions.mask(resolution: 32))
     }
 
     @Test func zeroStrengthIsTheUnguidedStep() {

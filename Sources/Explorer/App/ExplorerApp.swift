@@ -19,7 +19,9 @@ struct ExplorerView {
         var shift: RGBImage?, shiftLargest: Float = 0
         var distance: RGBImage?
     }
-    var degraded: RGBImage, conditioned: RGBImage, proxyMask: RGBImage, mask: RGBImage?, truth: RGBImage?
+    var degraded: RGBImage, conditioned: RGBImage, proxyMask: RGBImage, truth: RGBImage?
+    /// The mask masked guidance uses now ([1, 1, R, R]).
+    var chosenMask: Tensor
     var rows: [Row]
     var settings: SamplerSettings
     var coverage: Float
@@ -62,13 +64,23 @@ public final class ExplorerApp: @unchecked Sendable {
     /// (key, "ack" when the screen first shows the key's answer or "applied" when the images do, milliseconds).
     var latencies: [(Character, String, Double)] = []
 
-    /// Opens the first of `samples` (at least one) with `settings`.
-    /// A user's guidance mask ([1, 1, R, R]), for every sample.
-    let userMask: Tensor?
+    /// Worker-side: the user's guidance mask ([1, 1, R, R]) for every sample (a --mask file, then as painted).
+    var userMask: Tensor?
+    /// UI-side: the brush while it is on; the user's mask as the UI last painted it; the last layout
+    /// drawn and the cells the mask pane's image covers (for the mouse); the mouse button held.
+    var brush: MaskBrush?
+    var painted: Tensor?
+    var layout: ExplorerLayout?
+    var maskPaneDrawn = (columns: 0, rows: 0)
+    var mouseButton: MouseEvent.Button?
+    /// UI-side: a message the UI itself shows until the next key (the worker's messages come with its views).
+    var notice: String?
 
+    /// Opens the first of `samples` (at least one) with `settings`.
     public init(pipeline: RestorationPipeline, samples: [ExplorerSample], settings: SamplerSettings, display: ExplorerDisplay,
                 snapshotFolder: String, userMask: Tensor? = nil) throws {
         self.userMask = userMask
+        painted = userMask
         precondition(!samples.isEmpty, "the explorer needs a sample")
         self.pipeline = pipeline
         self.samples = samples
@@ -103,8 +115,10 @@ public final class ExplorerApp: @unchecked Sendable {
         }
     }
 
+    /// A {0, 1} mask [1, 1, R, R] as a black-and-white image.
+    static func maskImage(_ m: Tensor) -> RGBImage { RGBImage(tensor: Tensor.concatenate([m, m, m], axis: 1).map { $0 * 2 - 1 }) }
+
     static func makeView(_ s: ExplorerSession) -> ExplorerView {
-        func mask(_ m: Tensor) -> RGBImage { RGBImage(tensor: Tensor.concatenate([m, m, m], axis: 1).map { $0 * 2 - 1 }) }
         let rows = s.rows.map { row -> ExplorerView.Row in
             var r = ExplorerView.Row(mode: row.mode)
             r.stepCount = row.sampler.plan.count
@@ -126,7 +140,7 @@ public final class ExplorerApp: @unchecked Sendable {
             return r
         }
         return ExplorerView(degraded: RGBImage(tensor: s.degraded).clamped(), conditioned: RGBImage(tensor: s.conditioned).clamped(),
-                            proxyMask: mask(s.proxyMask), mask: (s.settings.maskSource == .file ? s.userMask ?? s.learnedMask : s.learnedMask).map(mask), truth: s.truth.map { RGBImage(tensor: $0).clamped() },
+                            proxyMask: maskImage(s.proxyMask), truth: s.truth.map { RGBImage(tensor: $0).clamped() }, chosenMask: s.chosenMask,
                             rows: rows, settings: s.settings, coverage: s.proxyCoverage, compare: s.compare, finished: s.isFinished)
     }
 
@@ -179,8 +193,11 @@ public final class ExplorerApp: @unchecked Sendable {
                 keyCount += 1
                 let character = UnicodeScalar(UInt32(max(key, 0))).map(Character.init) ?? "?"
                 let since = monotonicSeconds()
-                if !handle(key) { break }
-                let drawnByUI = ["?", "g"].contains(character)
+                notice = nil
+                if key == TerminalScreen.mouseKey {
+                    if let event = screen.mouse { handleMouse(event) }
+                } else if !handle(key) { break }
+                let drawnByUI = key == TerminalScreen.mouseKey || KeyBindings.action(for: character)?.isAnsweredByUI == true
                 if drawnByUI { answeredOnScreen = keyCount }
                 // Knob keys (their new value shown at once) and the UI's own keys are acknowledged by the next frame.
                 if latencyLog != nil { waiting.append((keyCount, character, since, !(drawnByUI || pending?.key == keyCount))) }
@@ -220,7 +237,7 @@ public final class ExplorerApp: @unchecked Sendable {
         lock.lock()
         let published = view.settings
         lock.unlock()
-        if let next = action.settings(after: pending?.settings ?? published, hasUserMask: userMask != nil) {
+        if let next = action.settings(after: pending?.settings ?? published, hasUserMask: painted != nil) {
             // Shown at once; the worker applies the same settings after the step in flight.
             pending = (keyCount, next)
             send { $0.apply(next) }
@@ -240,6 +257,37 @@ public final class ExplorerApp: @unchecked Sendable {
         case .toggleCompare: send { $0.setCompare(!$0.compare) }
         case .toggleGuidancePanes: showGuidancePanes.toggle()
         case .sample(let offset): sendToApp { $0.switchSample(by: offset) }
+        case .cycleBrush:
+            switch brush?.mode {
+            case nil: startBrush(.paint, at: nil)
+            case .paint: brush?.mode = .erase
+            case .erase: brush = nil
+            }
+        case .moveBrush(let dx, let dy, let painting):
+            guard let b = brush else { notice = "b turns the brush on"; break }
+            let step = max(pipeline.resolution / 32, 1)
+            brush = b.moved(dx: dx * step, dy: dy * step, resolution: pipeline.resolution)
+            if painting { paint(from: (b.x, b.y)) }
+        case .brushSize(let change):
+            guard let b = brush else { notice = "b turns the brush on"; break }
+            brush = b.resized(by: change)
+        case .clearMask:
+            painted = Tensor(zeros: [1, 1, pipeline.resolution, pipeline.resolution])
+            commitPainted()
+        case .saveMask:
+            guard let mask = painted else { notice = "no mask of yours to save: b paints one"; break }
+            let folder = snapshotFolder
+            sendToApp { _ in
+                do {
+                    try Folder.create(folder)
+                    // mask-1.png, mask-2.png, …: the first name not taken.
+                    let path = (1...).lazy.map { folder + "/mask-\($0).png" }.first { pathKind($0) == .missing }!
+                    try ImageFile.write(Self.maskImage(mask), to: path)
+                    return "saved your mask to \(path) (use it with --mask \(path))"
+                } catch {
+                    return "cannot save the mask: \(error)"
+                }
+            }
         case .snapshot:
             let folder = snapshotFolder + "/snapshot-\(Int(Date().timeIntervalSince1970))"
             sendToApp { app in
@@ -248,5 +296,61 @@ public final class ExplorerApp: @unchecked Sendable {
             }
         }
         return true
+    }
+
+    // MARK: Painting the mask (UI-side; each stroke sends the new mask to the worker)
+
+    /// Turns the brush on at `point` (the mask's centre when nil); the painting starts from the mask in use.
+    func startBrush(_ mode: MaskBrush.Mode, at point: (x: Int, y: Int)?) {
+        let r = pipeline.resolution
+        if painted == nil {
+            lock.lock()
+            painted = view.chosenMask
+            lock.unlock()
+        }
+        brush = MaskBrush(mode: mode, x: point?.x ?? r / 2, y: point?.y ?? r / 2, radius: brush?.radius ?? 3)
+        commitPainted()
+    }
+
+    /// Paints (or erases) along the line from `start` to the brush.
+    func paint(from start: (x: Int, y: Int)) {
+        guard let b = brush, let mask = painted else { return }
+        painted = b.stroked(from: start, on: mask)
+        commitPainted()
+    }
+
+    /// Masked guidance uses the painted mask from the next step (shown at once, applied by the worker).
+    func commitPainted() {
+        guard let mask = painted else { return }
+        lock.lock()
+        let published = view
+        lock.unlock()
+        var next = pending?.settings ?? published.settings
+        next.maskSource = .user
+        if !published.compare { next.guidance = .masked }
+        pending = (keyCount, next)
+        let settings = next
+        send { session in
+            session.setUserMask(mask)
+            session.apply(settings)
+        }
+        worker.async { [self] in userMask = mask }
+    }
+
+    /// The left button paints and the right erases, on the mask pane; a drag paints along its way.
+    func handleMouse(_ event: MouseEvent) {
+        if event.kind == .release { mouseButton = nil; return }
+        // ncurses keeps only the latest of a burst of events: a drag may come without its press.
+        let joined = event.kind == .drag && mouseButton != nil
+        if event.kind == .press { mouseButton = event.button }
+        let button = mouseButton ?? (brush?.mode == .erase ? .right : .left)
+        mouseButton = button
+        guard let layout, let point = layout.pixel(of: .mask, row: event.row, column: event.column, resolution: pipeline.resolution, drawn: maskPaneDrawn)
+        else { return }
+        let mode: MaskBrush.Mode = button == .left ? .paint : .erase
+        if brush == nil { startBrush(mode, at: point) }
+        let start = joined ? (brush!.x, brush!.y) : point
+        brush = MaskBrush(mode: mode, x: point.x, y: point.y, radius: brush!.radius)
+        paint(from: start)
     }
 }

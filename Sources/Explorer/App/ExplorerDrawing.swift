@@ -7,12 +7,12 @@ extension ExplorerApp {
         // ncurses does not know about the raw image cells: after a layout change it must repaint all,
         // and every image is sent again. Otherwise the cells under an image stay as they are (ncurses
         // sees them blank in both frames), so only images that changed are sent.
-        let layout = "\(v.compare) \(showHelp) \(showGuidancePanes) \(screen.rows)x\(screen.columns) \(v.title) \(v.mask != nil) \(v.truth != nil)"
-        let full = layout != lastLayout
+        let shape = "\(v.compare) \(showHelp) \(showGuidancePanes) \(screen.rows)x\(screen.columns) \(v.title) \(v.truth != nil)"
+        let full = shape != lastLayout
         screen.clear(full: full)
         if full { sentImages = [:] }
-        lastLayout = layout
-        guard screen.columns >= 80 && screen.rows >= 24 else {
+        lastLayout = shape
+        guard screen.columns >= ExplorerLayout.minimumColumns && screen.rows >= ExplorerLayout.minimumRows else {
             screen.text("dnr explore needs at least 80×24; this window is \(screen.columns)×\(screen.rows).", row: 0, column: 0, style: .notice)
             screen.present()
             return
@@ -32,53 +32,47 @@ extension ExplorerApp {
             return
         }
 
-        // Top row: x, g(x), M′, M, ground truth.
-        var top: [(String, RGBImage)] = [("x", v.degraded), ("g(x)", v.conditioned), ("M′", v.proxyMask)]
-        if let m = v.mask { top.append((v.settings.maskSource == .file ? "mask file" : "M", m)) }
-        if let t = v.truth { top.append(("ground truth", t)) }
-        // Square panes (a cell is two half-block pixels tall) sized so that the top row and every
-        // sampler row fit between the header and the footer.
-        let available = screen.rows - 6
-        // Up to 32 rows: a 64-px image at one half-block per pixel (sixel panes scale to whatever fits).
-        // With the g view a row holds four panes and the numbers (about 36 columns).
-        let rowFit = showGuidancePanes ? (screen.columns - 40) / 8 : Int.max
-        let imageRows = max(min((screen.columns - 2) / max(top.count, 4) / 2, 32, rowFit, available / (1 + v.rows.count) - 2), 3)
-        let paneColumns = 2 * imageRows
-        var row = 3
-        var images: [(Int, Int, RGBImage)] = []
-        for (i, (label, image)) in top.enumerated() {
-            screen.text(label, row: row, column: i * (paneColumns + 1), style: .label)
-            images.append((row + 1, i * (paneColumns + 1), image))
+        // Top row: x, g(x), M′, the mask guidance uses (as painted while the brush is on), ground truth.
+        var top: [(ExplorerLayout.Pane, String, RGBImage)] = [(.degraded, "x", v.degraded), (.conditioned, "g(x)", v.conditioned), (.proxyMask, "M′", v.proxyMask)]
+        let yours = s.maskSource == .user ? painted : nil
+        let maskPane = brush.flatMap { b in painted.map { b.overlay(on: $0) } } ?? Self.maskImage(yours ?? v.chosenMask)
+        top.append((.mask, "mask: " + Self.maskName(s.maskSource) + (brush.map { " [\($0.mode.rawValue) r=\($0.radius)]" } ?? ""), maskPane))
+        if let t = v.truth { top.append((.truth, "ground truth", t)) }
+        let layout = ExplorerLayout(columns: screen.columns, rows: screen.rows, top: top.map(\.0), samplerRows: v.rows.count, guidancePanes: showGuidancePanes)
+        self.layout = layout
+        let (paneColumns, imageRows) = (layout.paneColumns, layout.imageRows)
+        if display.graphics == .sixel {
+            let fit = CellFit(squareIn: paneColumns, imageRows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
+            maskPaneDrawn = (fit.columns, fit.rows)
+        } else {
+            maskPaneDrawn = (paneColumns, imageRows)
         }
-        row += imageRows + 2
-        for r in v.rows where row + imageRows + 2 < screen.rows - 2 {
-            screen.text("[\(r.mode.rawValue)] ŷ0,t", row: row, column: 0, style: .label)
-            screen.text(r.stepCount > 0 && r.step == r.stepCount ? "final" : "y_t", row: row, column: paneColumns + 1, style: .label)
-            if let p = r.predictedStart { images.append((row + 1, 0, p)) }
-            if let c = r.current { images.append((row + 1, paneColumns + 1, c)) }
-            var panes = 2
-            if showGuidancePanes {
-                screen.text("update" + (r.shift == nil ? " (none)" : String(format: " ±%.2g", r.shiftLargest)), row: row, column: 2 * (paneColumns + 1), style: .label)
-                screen.text("|ŷ0,t − g(x)|", row: row, column: 3 * (paneColumns + 1), style: .label)
-                if let shift = r.shift { images.append((row + 1, 2 * (paneColumns + 1), shift)) }
-                if let d = r.distance { images.append((row + 1, 3 * (paneColumns + 1), d)) }
-                panes = 4
-            }
-            let numbers = panes * (paneColumns + 1) + 1
+        var images: [(ExplorerLayout.Rect, RGBImage)] = []
+        func place(_ pane: ExplorerLayout.Pane, _ label: String, _ image: RGBImage?) {
+            guard let rect = layout.panes[pane] else { return }
+            screen.text(label, row: rect.row - 1, column: rect.column, style: .label)
+            if let image { images.append((rect, image)) }
+        }
+        for (pane, label, image) in top { place(pane, label, image) }
+        for (index, (r, line)) in zip(v.rows, layout.samplerRows).enumerated() {
+            place(.predicted(index), "[\(r.mode.rawValue)] ŷ0,t", r.predictedStart)
+            place(.current(index), r.stepCount > 0 && r.step == r.stepCount ? "final" : "y_t", r.current)
+            place(.shift(index), "update" + (r.shift == nil ? " (none)" : String(format: " ±%.2g", r.shiftLargest)), r.shift)
+            place(.distance(index), "|ŷ0,t − g(x)|", r.distance)
+            let (row, numbers) = (line.labelRow, line.numbersColumn)
             screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers, style: .numbers)
             screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers, style: .numbers)
             screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step", row: row + 3, column: numbers, style: .numbers)
             screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers, style: .sparkline)
             screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers, style: .sparkline)
-            row += imageRows + 2
         }
-        if !v.message.isEmpty { screen.text(v.message, row: screen.rows - 3, column: 0, style: .message) }
+        if let message = notice ?? (v.message.isEmpty ? nil : v.message) { screen.text(message, row: screen.rows - 3, column: 0, style: .message) }
         drawFooter(on: screen)
         screen.present()
-        for (r, c, image) in images {
-            let place = "\(r),\(c),\(paneColumns)x\(imageRows)", fingerprint = image.fingerprint
+        for (rect, image) in images {
+            let place = "\(rect.row),\(rect.column),\(rect.columns)x\(rect.rows)", fingerprint = image.fingerprint
             guard sentImages[place] != fingerprint else { continue }
-            drawImage(image, row: r, column: c, columns: paneColumns, rows: imageRows, on: screen)
+            drawImage(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, on: screen)
             sentImages[place] = fingerprint
         }
     }
@@ -87,7 +81,8 @@ extension ExplorerApp {
         switch source {
         case .learned: "M"
         case .proxy: "M′"
-        case .file: "file"
+        case .regions: "regions"
+        case .user: "yours"
         }
     }
 

@@ -4,9 +4,20 @@ import Restoration
 enum ExplorerAction: Equatable, Sendable {
     case quit, toggleHelp, playPause, step(Int), runToEnd, restart, nextSeed
     case delta(Float), startStep(Int), scale(up: Bool), cycleMode, cycleMaskSource, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
+    /// The mask brush: off → paint → erase → off; move it (painting, or with the pen up); its size;
+    /// clear the painted mask; save it as PNG.
+    case cycleBrush, moveBrush(dx: Int, dy: Int, painting: Bool), brushSize(Int), clearMask, saveMask
 }
 
 extension ExplorerAction {
+    /// Keys whose answer the UI draws itself, without waiting for the worker (help, panes, the brush).
+    var isAnsweredByUI: Bool {
+        switch self {
+        case .toggleHelp, .toggleGuidancePanes, .cycleBrush, .moveBrush, .brushSize: true
+        default: false
+        }
+    }
+
     /// The settings a knob key leads to from `s` (nil for keys that are not knob changes). The UI
     /// shows them at once and the worker applies exactly them, so the knobs' steps and limits live here only.
     func settings(after s: SamplerSettings, hasUserMask: Bool) -> SamplerSettings? {
@@ -22,8 +33,9 @@ extension ExplorerAction {
         case .cycleMaskSource:
             switch s.maskSource {
             case .learned: n.maskSource = .proxy
-            case .proxy: n.maskSource = hasUserMask ? .file : .learned
-            case .file: n.maskSource = .learned
+            case .proxy: n.maskSource = .regions
+            case .regions: n.maskSource = hasUserMask ? .user : .learned
+            case .user: n.maskSource = .learned
             }
         default: return nil
         }
@@ -56,7 +68,16 @@ public enum KeyBindings {
         KeyBinding(keys: [("s", .scale(up: false)), ("S", .scale(up: true))], keyText: "`s` / `S`",
                    footer: "s/S scale", help: "guidance strength ÷ 2 / × 2 (from the next step)", rank: 4),
         KeyBinding(keys: [("m", .cycleMode), ("M", .cycleMaskSource)], keyText: "`m`, `M`",
-                   footer: "m/M mode", help: "guidance mode off → uniform → masked; the mask masked guidance uses: learned M → M′ → the --mask file (from the next step)", rank: 7),
+                   footer: "m/M mode", help: "guidance mode off → uniform → masked; the mask masked guidance uses: learned M → M′ → facial regions (eyes, nose, mouth) → yours (--mask file or painted) (from the next step)", rank: 7),
+        KeyBinding(keys: [("b", .cycleBrush), ("<", .brushSize(-1)), (">", .brushSize(1)), ("z", .clearMask), ("w", .saveMask)], keyText: "`b`, `<` / `>`, `z`, `w`",
+                   footer: "b brush", help: "paint the guidance mask: brush off → paint → erase (it starts from the mask in use, and masked guidance uses yours from the next step); brush size − / +; clear your mask; save it as PNG (load it with --mask)", rank: 4),
+        KeyBinding(keys: [("h", .moveBrush(dx: -1, dy: 0, painting: true)), ("j", .moveBrush(dx: 0, dy: 1, painting: true)), ("k", .moveBrush(dx: 0, dy: -1, painting: true)),
+                          ("l", .moveBrush(dx: 1, dy: 0, painting: true)), ("←", .moveBrush(dx: -1, dy: 0, painting: true)), ("↓", .moveBrush(dx: 0, dy: 1, painting: true)),
+                          ("↑", .moveBrush(dx: 0, dy: -1, painting: true)), ("→", .moveBrush(dx: 1, dy: 0, painting: true)),
+                          ("H", .moveBrush(dx: -4, dy: 0, painting: false)), ("J", .moveBrush(dx: 0, dy: 4, painting: false)),
+                          ("K", .moveBrush(dx: 0, dy: -4, painting: false)), ("L", .moveBrush(dx: 4, dy: 0, painting: false))],
+                   keyText: "`h` `j` `k` `l` / arrows, `H` `J` `K` `L`",
+                   footer: "hjkl move brush", help: "move the brush 2 pixels, painting (or erasing) as it goes; 8 pixels with the pen up. The mouse paints too, on the mask pane: the left button paints, the right erases", rank: 10),
         KeyBinding(keys: [("c", .toggleCompare)], keyText: "`c`",
                    footer: "c compare", help: "compare mode: off, uniform and masked guidance in lock-step on the same noise", rank: 2),
         KeyBinding(keys: [("g", .toggleGuidancePanes)], keyText: "`g`",

@@ -42,8 +42,8 @@ public final class ExplorerSession {
     public private(set) var rows: [Row] = []
     let reference: [Float]
 
-    /// A user's mask ([1, 1, R, R]) for `MaskSource.file`.
-    public let userMask: Tensor?
+    /// The user's mask ([1, 1, R, R]) for `MaskSource.user`: a --mask file, or painted.
+    public private(set) var userMask: Tensor?
 
     public init(pipeline: RestorationPipeline, degraded: RGBImage, truth: RGBImage? = nil, settings: SamplerSettings, userMask: Tensor? = nil) {
         self.pipeline = pipeline
@@ -66,6 +66,8 @@ public final class ExplorerSession {
     public var proxyCoverage: Float { rows[0].sampler.proxyCoverage }
     public var proxyMask: Tensor { rows[0].sampler.proxyMask }
     public var learnedMask: Tensor? { rows[0].sampler.learnedMask }
+    /// The mask masked guidance uses now (the chosen source's).
+    public var chosenMask: Tensor { rows[0].sampler.mask(of: settings.maskSource) }
 
     private func rebuild() {
         let modes: [GuidanceMode] = compare ? [.off, .uniform, .masked] : [settings.guidance]
@@ -129,8 +131,14 @@ public final class ExplorerSession {
 
     /// The mask masked guidance uses (learned M, M′, the user's file when given) applies from the next step.
     public func setMaskSource(_ source: MaskSource) {
-        settings.maskSource = source == .file && userMask == nil ? .learned : source
+        settings.maskSource = source == .user && userMask == nil ? .learned : source
         for row in rows { row.sampler.update(maskSource: settings.maskSource) }
+    }
+
+    /// A painted mask replaces the user's; it applies from the next step.
+    public func setUserMask(_ mask: Tensor) {
+        userMask = mask
+        for row in rows { row.sampler.update(userMask: mask) }
     }
 
     /// Moves to `new` settings: a change of T′, sampler, step count or seed restarts the run; δ, s,
@@ -192,6 +200,7 @@ public final class ExplorerSession {
         try save(conditioned, "g_x")
         try saveMask(proxyMask, "proxy_mask")
         if let m = learnedMask { try saveMask(m, "mask") }
+        try saveMask(chosenMask, "guidance_mask")
         if let truth { try save(truth, "ground_truth") }
         for row in rows {
             if let state = row.latest {

@@ -18,6 +18,16 @@ public enum TerminalError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// A mouse event on a cell (rows and columns from 0).
+public struct MouseEvent: Equatable, Sendable {
+    public enum Kind: Sendable { case press, release, drag }
+    public enum Button: Sendable { case left, right }
+    public let kind: Kind
+    /// The button pressed or released; for a drag, nil (the caller knows which one is held).
+    public let button: Button?
+    public let row: Int, column: Int
+}
+
 /// The terminal as ncurses drives it, plus raw output for images (which ncurses cannot draw).
 /// `start` saves the terminal modes; `stop` (also run on quit, error and SIGINT/SIGTERM) restores them.
 public final class TerminalScreen {
@@ -43,6 +53,9 @@ public final class TerminalScreen {
         timeout(50)
         if has_colors() { _ = start_color(); _ = use_default_colors() }
         apply(theme)
+        dnr_enable_mouse()
+        // Button-event tracking: motion is reported while a button is held (drags), not otherwise.
+        writeRaw("\u{1B}[?1002h")
         signal(SIGINT) { _ in terminationRequested = 1 }
         signal(SIGTERM) { _ in terminationRequested = 1 }
         signal(SIGHUP) { _ in terminationRequested = 1 }  // the terminal went away: do not spin on a dead tty
@@ -52,6 +65,7 @@ public final class TerminalScreen {
     public func stop() {
         guard started else { return }
         started = false
+        writeRaw("\u{1B}[?1002l")
         _ = curs_set(1)
         _ = endwin()
         writeRaw("\u{1B}[0m")
@@ -66,12 +80,31 @@ public final class TerminalScreen {
         columns = Int(dnr_cols())
     }
 
-    /// The next key, or nil after the poll interval.
+    /// The next key, or nil after the poll interval. The arrow keys arrive as "←", "→", "↑" and "↓";
+    /// a mouse event as `mouseKey`, with `mouse` holding it.
     public func key() -> Int32? {
         let k = getch()
         if k == dnr_key_resize() { refreshSize() }
+        if k == dnr_key_mouse() {
+            var row: Int32 = 0, column: Int32 = 0
+            let kind = dnr_mouse_event(&row, &column)
+            switch kind {
+            case 1, 3: mouse = MouseEvent(kind: .press, button: kind == 1 ? .left : .right, row: Int(row), column: Int(column))
+            case 2, 4: mouse = MouseEvent(kind: .release, button: kind == 2 ? .left : .right, row: Int(row), column: Int(column))
+            case 5: mouse = MouseEvent(kind: .drag, button: nil, row: Int(row), column: Int(column))
+            default: return nil
+            }
+            return Self.mouseKey
+        }
+        let arrows: [Int32: Character] = [dnr_key_left(): "←", dnr_key_right(): "→", dnr_key_up(): "↑", dnr_key_down(): "↓"]
+        if let arrow = arrows[k] { return Int32(arrow.unicodeScalars.first!.value) }
         return k == ERR ? nil : k
     }
+
+    /// What `key()` returns for a mouse event (a code no key has).
+    public static let mouseKey: Int32 = -2
+    /// The last mouse event `key()` reported.
+    public private(set) var mouse: MouseEvent?
 
     /// Blanks the screen for the next frame; `full` also makes the terminal repaint every cell.
     public func clear(full: Bool = false) {

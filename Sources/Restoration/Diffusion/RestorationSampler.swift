@@ -56,8 +56,8 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
     let maskBranch: MaskBranch?
     /// The IPC's deep features, which a mask sub-branch reads.
     let conditionerFeatures: Tensor?
-    /// A mask the user gave ([1, 1, R, R], {0, 1}), for `MaskSource.file`.
-    public let userMask: Tensor?
+    /// The user's mask ([N, 1, R, R], {0, 1}), for `MaskSource.user`.
+    public private(set) var userMask: Tensor?
     let targetDescriptor: Variable?
 
     /// - Parameters: `degraded` x and `conditioned` g(x), [1, 3, R, R] in [−1, 1]; the recognizer is
@@ -112,18 +112,30 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         if let delta, delta != settings.delta { settings.delta = delta; updateMasks() }
     }
 
-    /// The mask guidance uses now: ones (uniform), the chosen source's mask (M, or M′ without a
-    /// mask branch; M′; the user's), or nil (off).
+    /// Replaces the user's mask (painted in the explorer); it applies from the next step.
+    public func update(userMask mask: Tensor?) {
+        precondition(mask == nil || mask!.shape == proxyMask.shape, "a user mask is [N, 1, R, R] like the image")
+        userMask = mask
+    }
+
+    /// The mask guidance uses now: ones (uniform), the chosen source's mask, or nil (off).
     public var activeMask: Tensor? {
         switch settings.guidance {
         case .off: nil
         case .uniform: Tensor(repeating: 1, shape: proxyMask.shape)
-        case .masked:
-            switch settings.maskSource {
-            case .learned: learnedMask ?? proxyMask
-            case .proxy: proxyMask
-            case .file: userMask ?? learnedMask ?? proxyMask
-            }
+        case .masked: mask(of: settings.maskSource)
+        }
+    }
+
+    /// A source's mask: M (M′ without a mask branch), M′, the facial regions, or the user's (M when
+    /// the user has none).
+    public func mask(of source: MaskSource) -> Tensor {
+        switch source {
+        case .learned: learnedMask ?? proxyMask
+        case .proxy: proxyMask
+        case .regions:
+            Tensor.concatenate(Array(repeating: FacialRegions.mask(resolution: proxyMask.shape[2]), count: proxyMask.shape[0]), axis: 0)
+        case .user: userMask ?? learnedMask ?? proxyMask
         }
     }
 

@@ -14,8 +14,10 @@ public enum MaskSource: String, Codable, CaseIterable, Sendable {
     case learned
     /// The proxy M′ of Eq. 8.
     case proxy
-    /// A mask the user gave (a PNG, `--mask FILE`).
-    case file
+    /// Fixed boxes around the eyes, the nose and the mouth (`FacialRegions`).
+    case regions
+    /// The user's mask: a PNG or JPEG (`--mask FILE`), or one painted in the explorer.
+    case user
 }
 
 /// The reverse process used for each step.

@@ -64,7 +64,7 @@ public struct RestoreJob {
     public var settings = SamplerSettings()
     public var saveEvery: Int? = nil
     public var saveMasks = false
-    /// A user's mask for `MaskSource.file` ([1, 1, R, R]) and the file it came from.
+    /// A user's mask for `MaskSource.user` ([1, 1, R, R]) and the file it came from.
     public var userMask: (tensor: Tensor, path: String)?
 
     public init() {}
@@ -112,6 +112,8 @@ public struct RestoreJob {
         if saveMasks {
             try ImageFile.write(maskImage(sampler.proxyMask), to: base + "_proxy_mask.png")
             if let m = sampler.learnedMask { try ImageFile.write(maskImage(m), to: base + "_mask.png") }
+            // The mask masked guidance uses (the chosen source's), whatever it is.
+            if settings.guidance == .masked { try ImageFile.write(maskImage(sampler.mask(of: settings.maskSource)), to: base + "_guidance_mask.png") }
         }
         var last: SamplerState? = nil
         var model = 0.0, guidance = 0.0
@@ -137,7 +139,7 @@ public struct RestoreJob {
             inputIdentityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: chip), target).cosine,
             proxyMaskCoverage: sampler.proxyCoverage, maskCoverage: sampler.learnedMask.map { $0.sum() / Float($0.count) },
             usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked && settings.maskSource == .learned,
-            maskFile: settings.guidance == .masked && settings.maskSource == .file ? userMask?.path : nil)
+            maskFile: settings.guidance == .masked && settings.maskSource == .user ? userMask?.path : nil)
         try write(record, to: base + ".json")
         return record
     }
