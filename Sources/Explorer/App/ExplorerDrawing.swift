@@ -47,11 +47,12 @@ extension ExplorerApp {
         } else {
             maskPaneDrawn = (paneColumns, imageRows)
         }
-        var images: [(ExplorerLayout.Rect, RGBImage)] = []
+        var images: [(ExplorerLayout.Rect, RGBImage, crisp: Bool)] = []
         func place(_ pane: ExplorerLayout.Pane, _ label: String, _ image: RGBImage?) {
             guard let rect = layout.panes[pane] else { return }
             screen.text(label, row: rect.row - 1, column: rect.column, style: .label)
-            if let image { images.append((rect, image)) }
+            // Masks are scaled without smoothing: their edges stay sharp and their few colours exact.
+            if let image { images.append((rect, image, [.proxyMask, .mask].contains(pane))) }
         }
         for (pane, label, image) in top { place(pane, label, image) }
         for (index, (r, line)) in zip(v.rows, layout.samplerRows).enumerated() {
@@ -69,10 +70,10 @@ extension ExplorerApp {
         if let message = notice ?? (v.message.isEmpty ? nil : v.message) { screen.text(message, row: screen.rows - 3, column: 0, style: .message) }
         drawFooter(on: screen)
         screen.present()
-        for (rect, image) in images {
+        for (rect, image, crisp) in images {
             let place = "\(rect.row),\(rect.column),\(rect.columns)x\(rect.rows)", fingerprint = image.fingerprint
             guard sentImages[place] != fingerprint else { continue }
-            drawImage(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, on: screen)
+            drawImage(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, on: screen)
             sentImages[place] = fingerprint
         }
     }
@@ -86,17 +87,17 @@ extension ExplorerApp {
         }
     }
 
-    func drawImage(_ image: RGBImage, row: Int, column: Int, columns: Int, rows: Int, on screen: TerminalScreen) {
+    func drawImage(_ image: RGBImage, row: Int, column: Int, columns: Int, rows: Int, crisp: Bool = false, on screen: TerminalScreen) {
         switch display.graphics {
         case .blocks: screen.image(at: row, column: column, lines: TextImageRenderer.halfBlocks(image, columns: columns, rows: rows, trueColor: true))
         case .ascii: screen.image(at: row, column: column, lines: TextImageRenderer.ascii(image, columns: columns, rows: rows))
         case .sixel:
             let fit = CellFit(squareIn: columns, rows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
             // Repaints (help closed, resize) send the same images again: keep their encodings.
-            let key = "\(image.fingerprint) \(fit.pixelWidth)x\(fit.pixelHeight)"
+            let key = "\(image.fingerprint) \(fit.pixelWidth)x\(fit.pixelHeight) \(crisp)"
             if let bytes = sixelCache[key] {
                 screen.sixel(at: row, column: column, bytes: bytes)
-            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: .bicubic).clamped(),
+            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: crisp ? .box : .bicubic).clamped(),
                                                             paletteSource: image) {
                 if sixelCache.count >= 64 { sixelCache.removeAll() }
                 sixelCache[key] = bytes
