@@ -30,13 +30,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the degradations and the diffusion noise.") var seed: UInt64 = 0
     @Option(help: "Folder with the trained networks (default Models).") var weights = "Models"
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
-    @Option(name: .customLong("tprime"), parsing: .unconditional, help: "T′ for the diffusion methods.") var startStep = 400
-    @Option(name: .customLong("steps"), help: StepCount.help) var stepCount: StepCount?
-    var steps: Int? { StepCount.resolved(stepCount, startStep: startStep) }
-    @Option(help: "ddpm or ddim.") var sampler: SamplerOptions.Sampler = .ddpm
-    @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
-    @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
-    @Option(parsing: .unconditional, help: "δ of the proxy mask.") var delta: Float = 0.04
+    @OptionGroup var sampling: SamplerOptions
+    var steps: Int? { sampling.settings.steps }
     @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=… or steps=… (K).") var sweep: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
@@ -48,7 +43,7 @@ struct EvalCommand: ParsableCommand {
         return (parts[0], parts[1])
     }
 
-    var samplerKind: SamplerKind { sampler == .ddpm ? .ddpm : .ddim(eta: eta) }
+    var samplerKind: SamplerKind { sampling.settings.kind }
 
     var stepsDescription: String {
         switch samplerKind {
@@ -60,10 +55,8 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=… or steps=… with comma-separated values") }
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
-        try SamplerOptions.check(startStep: startStep, steps: stepCount, scale: scale, delta: delta, eta: eta)
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if eta != 0 && sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
     }
 
     func run() throws {
@@ -72,11 +65,9 @@ struct EvalCommand: ParsableCommand {
         let conditioner = try ModelStore.loadConditioner(from: weights)
         let pipeline = methods.contains(where: \.needsDiffusion) ? try RestorationPipeline.load(from: weights) : nil
         let evaluator = Evaluator(conditioner: conditioner, pipeline: pipeline, recognizer: recognizer)
-        evaluator.samplerSettings.startStep = startStep
-        evaluator.samplerSettings.steps = steps
-        evaluator.samplerSettings.kind = samplerKind
-        evaluator.samplerSettings.scale = scale
-        evaluator.samplerSettings.delta = delta
+        // The methods choose the guidance mode; --seed seeds each face's degradation and noise.
+        evaluator.samplerSettings = sampling.settings
+        if let file = sampling.maskFile, let pipeline { evaluator.userMask = try UserMask.load(file, resolution: pipeline.resolution) }
 
         var files: [String], identities: [String]
         if let manifest = try? FaceManifest(folder: data) {
@@ -98,12 +89,13 @@ struct EvalCommand: ParsableCommand {
         evaluation.shard = shardSpec
         // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
         let record = EvaluationRunRecord(data: PortablePath.relative(data), split: split, seed: seed, methods: methods.map(\.rawValue),
-                                         startStep: startStep, steps: steps, scale: scale, delta: delta, sampler: samplerKind, weights: ModelFingerprint.list(in: weights))
+                                         startStep: sampling.startStep, steps: steps, scale: sampling.scale, delta: sampling.delta, sampler: samplerKind,
+                                         mask: sampling.maskRecord, exactGradient: sampling.exactGradient, weights: ModelFingerprint.list(in: weights))
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         try evaluation.scoreMissingFaces(record: record) { progress.advance() }
         var header = "# dnr eval\n\nFaces: \(PortablePath.relative(data)) (split \(split), \(files.count) faces); seed \(seed); weights \(PortablePath.relative(weights)); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
-        header += "Diffusion: T′ = \(startStep), \(stepsDescription), s = \(scale), δ = \(delta).\n"
+        header += "Diffusion: T′ = \(sampling.startStep), \(stepsDescription), s = \(sampling.scale), δ = \(sampling.delta), Net4's mask \(sampling.maskRecord)\(sampling.exactGradient ? ", exact gradient" : "").\n"
         header += "OpenBLAS: \(BLASCore.summary) (this report's process; per-face times in scores.csv are the scoring processes').\n"
         try evaluation.writeReport(header: header)
         let rows = try evaluation.scoredOutputs()

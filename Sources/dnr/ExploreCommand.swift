@@ -29,6 +29,7 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "auto, sixel, blocks or ascii.") var graphics: GraphicsChoice = .auto
     @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
     @OptionGroup var sampling: SamplerOptions
+    @OptionGroup var mode: GuidanceOptions
     @OptionGroup var alignment: AlignmentOption
     @Option(help: "Where snapshots go.") var snapshots = "dnr-snapshots"
 
@@ -46,7 +47,7 @@ struct ExploreCommand: ParsableCommand {
         display.cellHeight = capabilities.cellHeight ?? 20
         display.graphics = TerminalCapabilities.Graphics(rawValue: graphics.rawValue) ?? capabilities.bestGraphics(colors: 256)
         let userMask = try sampling.maskFile.map { try UserMask.load($0, resolution: pipeline.resolution) }
-        let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: sampling.settings, display: display,
+        let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: mode.settings(sampling), display: display,
                                   snapshotFolder: snapshots, userMask: userMask)
         app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]
         try app.run(screen: TerminalScreen())

@@ -22,6 +22,7 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output image (one input) or folder.") var output: String
     @Option(help: "Folder with ipc/unet/mask .safetensors (default: the project's Models/).") var weights: String?
     @OptionGroup var sampling: SamplerOptions
+    @OptionGroup var mode: GuidanceOptions
     @OptionGroup var alignment: AlignmentOption
     @Option(name: .customLong("save-steps"), help: "Also save ŷ0 every N steps.") var saveSteps: Int?
     @Flag(name: .customLong("save-masks"), help: "Also save M′ and M as PNG.") var saveMasks = false
@@ -43,7 +44,7 @@ struct RestoreCommand: ParsableCommand {
         job.alignment = alignment.align
         job.saveEvery = saveSteps
         job.saveMasks = saveMasks
-        job.settings = sampling.settings
+        job.settings = mode.settings(sampling)
         if let file = sampling.maskFile, case .pipeline(let p) = restorer { job.userMask = (try UserMask.load(file, resolution: p.resolution), file) }
 
         let stepsPerImage = ipcOnly ? 1 : job.settings.plan(scheduleSteps: 1000).count

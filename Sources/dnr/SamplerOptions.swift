@@ -4,7 +4,8 @@ import Restoration
 
 extension GuidanceMode: ExpressibleByArgument {}
 
-/// The sampler's flags, shared by `dnr restore` and `dnr explore`.
+/// The sampler's flags, shared by `dnr restore`, `dnr explore` and `dnr eval` (where the methods
+/// choose the guidance mode and `--seed` also seeds the degradations).
 struct SamplerOptions: ParsableArguments {
     enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
 
@@ -13,12 +14,13 @@ struct SamplerOptions: ParsableArguments {
     @Option(help: StepCount.help) var steps: StepCount?
     // .unconditional: a negative value ("--delta -1") reaches the range check instead of being read as a flag.
     @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
-    @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
     @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
     @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
     @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), regions (fixed boxes around the eyes, nose and mouth), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution; the explorer's brush saves one).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
-    @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
+
+    /// How --mask is written in records: its name, or the file's path relative to the repository.
+    var maskRecord: String { maskFile.map { PortablePath.relative($0) } ?? mask }
 
     /// The mask file given with --mask, if any.
     var maskFile: String? { Self.namedMasks[mask] == nil ? mask : nil }
@@ -27,6 +29,7 @@ struct SamplerOptions: ParsableArguments {
     func validate() throws {
         if let maskFile, pathKind(maskFile) != .file { throw ValidationError("--mask takes learned, proxy, regions or an image file; \(maskFile) is not a file") }
         try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta)
+        if eta != 0 && sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
     }
 
     /// The knobs' ranges, checked the same way wherever they are given (restore, explore, eval).
@@ -43,11 +46,23 @@ struct SamplerOptions: ParsableArguments {
         s.startStep = startStep
         s.kind = sampler == .ddpm ? .ddpm : .ddim(eta: eta)
         s.steps = StepCount.resolved(steps, startStep: startStep)
-        s.guidance = guidance
         s.maskSource = maskFile != nil ? .user : Self.namedMasks[mask]!
         s.scale = scale
         s.delta = delta
         s.exactGradient = exactGradient
+        return s
+    }
+}
+
+/// The guidance mode and noise seed of one restoration (`dnr restore`, `dnr explore`).
+struct GuidanceOptions: ParsableArguments {
+    @Option(help: "Identity guidance: off, uniform or masked.") var guidance: GuidanceMode = .masked
+    @Option(help: "Seed for the starting noise and every step's noise.") var seed: UInt64 = 0
+
+    /// `sampling`'s settings with this mode and seed.
+    func settings(_ sampling: SamplerOptions) -> SamplerSettings {
+        var s = sampling.settings
+        s.guidance = guidance
         s.seed = seed
         return s
     }

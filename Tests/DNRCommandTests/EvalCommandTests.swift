@@ -74,6 +74,10 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(changed.status != 0 && changed.standardError.contains("other delta"), "\(changed.standardError)")
         let ddim = try runDNR(arguments + ["--sampler", "ddim"])
         #expect(ddim.status != 0 && ddim.standardError.contains("other sampler"), "\(ddim.standardError)")
+        // eval takes restore's sampler options: Net4 with the fixed facial regions is another run.
+        let regions = try runDNR(arguments + ["--mask", "regions"])
+        #expect(regions.status != 0 && regions.standardError.contains("other mask"), "\(regions.standardError)")
+        #expect(run?["mask"] as? String == "learned")
         let otherWeights = try tinyWeights(seed: 9)
         let moved = try runDNR(arguments.map { $0 == weights ? otherWeights : $0 })
         #expect(moved.status != 0 && moved.standardError.contains("other weights"), "\(moved.standardError)")

@@ -104,7 +104,9 @@ final class TmuxSession {
         try session.keys("M")
         try session.wait(for: "mode masked(M′)")
         try session.keys("M")
-        try session.wait(for: "mode masked(M)")  // no --mask file: back to the learned M
+        #expect(try session.wait(for: "mode masked(regions)").contains("mask: regions"))  // the fixed facial regions
+        try session.keys("M")
+        try session.wait(for: "mode masked(M)")  // no mask of the user's: back to the learned M
         try session.keys("g")
         try session.wait(for: "|ŷ0,t − g(x)|")
         try session.keys("g")
@@ -153,8 +155,9 @@ final class TmuxSession {
     func anUnusableTerminalIsAClearError(term: String) throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && TERM=\(term) \(dnrExecutable()) explore --weights \(weights) --graphics ascii; "
-                                      + "echo STATUS=$?; stty -a; sleep 30")
-        let after = try session.wait(for: "STATUS=")
+                                      + "echo STATUS=$?; stty -a; echo STTY-DONE; sleep 30")
+        // Wait for stty's output, not just the status line before it (the screen can be read between the two).
+        let after = try session.wait(for: "STTY-DONE")
         #expect(after.contains("STATUS=1") || after.contains("STATUS=64"), "\(after)")
         #expect(after.contains("needs a terminal that can place the cursor") && after.contains("TERM=\(term)"), "\(after)")
         #expect(after.contains(" icanon") && after.contains(" echo "))
@@ -165,9 +168,9 @@ final class TmuxSession {
     func signalsRestoreTheTerminal(signal: String) throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && (\(dnrExecutable()) explore --weights \(weights) --graphics ascii --tprime 200 "
-                                      + "--steps all & pid=$!; sleep 4; kill -\(signal) $pid; wait $pid; echo STATUS=$?); stty -a; sleep 30")
+                                      + "--steps all & pid=$!; sleep 4; kill -\(signal) $pid; wait $pid; echo STATUS=$?); stty -a; echo STTY-DONE; sleep 30")
         try session.keys(" ")
-        let after = try session.wait(for: "STATUS=")
+        let after = try session.wait(for: "STTY-DONE")
         #expect(after.contains(" icanon") && after.contains(" echo "), "terminal modes not restored after SIG\(signal):\n\(after)")
     }
 
@@ -175,13 +178,13 @@ final class TmuxSession {
     @Test func aNonUTF8LocaleWorks() throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && LC_ALL=C LANG=C \(dnrExecutable()) explore --weights \(weights) --graphics ascii "
-                                      + "--tprime 30 --steps 6; echo STATUS=$?; stty -a; sleep 30")
+                                      + "--tprime 30 --steps 6; echo STATUS=$?; stty -a; echo STTY-DONE; sleep 30")
         try session.wait(for: "step 0/6")
         try session.keys("n")
         try session.wait(for: "step 1/6")
         try session.keys("q")
-        let after = try session.wait(for: "STATUS=0")
-        #expect(after.contains(" icanon") && after.contains(" echo "))
+        let after = try session.wait(for: "STTY-DONE")
+        #expect(after.contains("STATUS=0") && after.contains(" icanon") && after.contains(" echo "))
     }
 
     /// --mask FILE: masked guidance starts with the file's mask, shown in the top row; M cycles on from it.
@@ -193,7 +196,7 @@ final class TmuxSession {
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii "
                                       + "--tprime 30 --steps 6 --mask \(folder)/upper.png; sleep 30")
         let first = try session.wait(for: "step 0/6")
-        #expect(first.contains("mode masked(file)") && first.contains("mask file"), "\(first)")
+        #expect(first.contains("mode masked(yours)") && first.contains("mask: yours"), "\(first)")
         try session.keys("M")
         try session.wait(for: "mode masked(M)")
         try session.keys("q")

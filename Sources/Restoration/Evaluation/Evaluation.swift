@@ -57,6 +57,8 @@ public final class Evaluator {
     public let recognizer: FaceRecognizer
     public let resolution: Int
     public var samplerSettings = SamplerSettings()
+    /// The user's mask ([1, 1, R, R]) when Net4's mask source is `.user`.
+    public var userMask: Tensor?
 
     public init(conditioner: IdentityPreservingConditioner, pipeline: RestorationPipeline?, recognizer: FaceRecognizer) {
         self.conditioner = conditioner
@@ -83,7 +85,7 @@ public final class Evaluator {
             settings.seed = seed
             settings.startFromNoise = method == .net1
             settings.guidance = method == .net3 ? .uniform : (method == .net4 ? .masked : .off)
-            let sampler = pipeline.makeSampler(degraded: x, settings: settings)
+            let sampler = pipeline.makeSampler(degraded: x, settings: settings, userMask: userMask)
             var last = x
             while let state = sampler.next() { last = state.current }
             return RGBImage(tensor: last).clamped()

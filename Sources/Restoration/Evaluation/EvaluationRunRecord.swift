@@ -14,11 +14,15 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
     public var delta: Float
     /// The reverse process ("ddpm", "ddim", "ddim(η=…)"); absent in runs made before the choice existed, which were DDPM.
     public var sampler: String?
+    /// Net4's mask: learned, proxy, regions or a file's path; absent in runs made before the choice existed (learned).
+    public var mask: String?
+    /// Whether the guidance differentiated through the UNet; absent before the choice was recorded (false).
+    public var exactGradient: Bool?
     /// "file sha256" of each network file used.
     public var weights: [String]
 
     public init(data: String, split: String, seed: UInt64, methods: [String], startStep: Int, steps: Int?, scale: Float, delta: Float,
-                sampler: SamplerKind = .ddpm, weights: [ModelFingerprint]) {
+                sampler: SamplerKind = .ddpm, mask: String = "learned", exactGradient: Bool = false, weights: [ModelFingerprint]) {
         self.data = data
         self.split = split
         self.seed = seed
@@ -28,6 +32,8 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         self.scale = scale
         self.delta = delta
         self.sampler = sampler.name
+        self.mask = mask
+        self.exactGradient = exactGradient
         self.weights = weights.map { "\($0.file) \($0.sha256)" }
     }
 
@@ -43,6 +49,8 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         if scale != other.scale { names.append("scale") }
         if delta != other.delta { names.append("delta") }
         if (sampler ?? "ddpm") != (other.sampler ?? "ddpm") { names.append("sampler") }
+        if (mask ?? "learned") != (other.mask ?? "learned") { names.append("mask") }
+        if (exactGradient ?? false) != (other.exactGradient ?? false) { names.append("exact-grad") }
         if weights != other.weights { names.append("weights") }
         return names
     }
