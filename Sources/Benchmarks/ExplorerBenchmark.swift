@@ -2,6 +2,7 @@ import Explorer
 import FileIO
 import Foundation
 import Imaging
+import Tensors
 
 /// The explorer's costs: encoding and writing every pane as sixel per frame, and key-to-redraw
 /// latency while the sampler is stepping (measured by the explorer itself on a pseudo-terminal).
@@ -42,7 +43,7 @@ public enum ExplorerBenchmark {
         }
         terminal.send(" ")  // play: the worker is busy with steps from here on
         terminal.read(seconds: 2) { _ in false }
-        for key in ["D", "d", "?", "?", "s", "S", "D", "d", "?", "?", "D", "d"] {
+        for key in ["D", "d", "?", "?", "s", "S", "D", "d", "?", "?", "D", "d", "b", "l", "l", "j", "b", "b"] {
             terminal.send(key)
             terminal.read(seconds: 0.7) { _ in false }
         }
@@ -60,6 +61,7 @@ public enum ExplorerBenchmark {
                 if parts[1] == "ack" { helpShown.toggle() }
                 what = helpShown ? "help opened (UI thread only)" : "help closed (UI thread repaints every pane)"
             case " ": what = "play (worker)"
+            case "b", "l", "j": what = "brush (paints the mask pane; the worker takes the mask)"
             default: what = "knob change"
             }
             let kind = parts[1] == "ack" ? "\(what): acknowledged on screen" : "\(what): images updated (after the step in flight)"
@@ -70,5 +72,26 @@ public enum ExplorerBenchmark {
             let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
             log(String(format: "key latency while stepping, %@: median %.0f ms, p95 %.0f ms, max %.0f ms (%d keys)", kind, sorted[sorted.count / 2], p95, sorted.last!, sorted.count))
         }
+        try quitWhileRunning(executable: executable, weights: weights, samples: samples, log: log)
+    }
+
+    /// Quit during `e` (run to the end, every step from T′): milliseconds from `q` to the process's exit.
+    static func quitWhileRunning(executable: String, weights: String?, samples: String, log: (String) -> Void) throws {
+        var arguments = ["explore", "--graphics", "sixel", "--steps", "all", samples + "/synthetic/astronaut_lq64.png"]
+        if let weights { arguments += ["--weights", weights] }
+        var times: [Double] = []
+        for _ in 0..<3 {
+            let terminal = try PseudoTerminal(executable: executable, arguments: arguments, cellWidth: 10, cellHeight: 20)
+            guard terminal.read(seconds: 120, until: { $0.contains(bytes: "step 0/") }) else { throw PseudoTerminal.Failure.system("the explorer did not start") }
+            terminal.send("e")
+            terminal.read(seconds: 1.5) { _ in false }
+            let start = monotonicSeconds()
+            terminal.send("q")
+            while !terminal.exited && monotonicSeconds() - start < 30 { terminal.read(seconds: 0.005) { _ in false } }
+            guard terminal.exited else { throw PseudoTerminal.Failure.system("the explorer did not quit within 30 s of q during e") }
+            times.append((monotonicSeconds() - start) * 1000)
+        }
+        times.sort()
+        log(String(format: "quit during e (run to the end): median %.0f ms, max %.0f ms from q to exit (%d runs)", times[1], times[2], times.count))
     }
 }

@@ -1,21 +1,23 @@
 import Imaging
 import Restoration
+import Tensors
 
 extension ExplorerApp {
-    func draw(_ v: ExplorerView, on screen: TerminalScreen) {
+    /// Draws a frame: the text first (presented at once), then the images that changed. Returns when
+    /// the text was on screen (the moment a key's answer became visible).
+    @discardableResult
+    func draw(_ v: ExplorerView, on screen: TerminalScreen) -> Double {
         screen.refreshSize()
         // ncurses does not know about the raw image cells: after a layout change it must repaint all,
         // and every image is sent again. Otherwise the cells under an image stay as they are (ncurses
         // sees them blank in both frames), so only images that changed are sent.
         let shape = "\(v.compare) \(showHelp) \(showGuidancePanes) \(screen.rows)x\(screen.columns) \(v.title) \(v.truth != nil)"
-        let full = shape != lastLayout
-        screen.clear(full: full)
-        if full { sentImages = [:] }
-        lastLayout = shape
+        screen.clear(full: shape != lastShape)
+        lastShape = shape
         guard screen.columns >= ExplorerLayout.minimumColumns && screen.rows >= ExplorerLayout.minimumRows else {
             screen.text("dnr explore needs at least 80×24; this window is \(screen.columns)×\(screen.rows).", row: 0, column: 0, style: .notice)
             screen.present()
-            return
+            return monotonicSeconds()
         }
         let s = v.settings
         let first = v.rows[0]
@@ -29,13 +31,13 @@ extension ExplorerApp {
             drawHelp(on: screen)
             drawFooter(on: screen)
             screen.present()
-            return
+            return monotonicSeconds()
         }
 
         // Top row: x, g(x), M′, the mask guidance uses (as painted while the brush is on), ground truth.
         var top: [(ExplorerLayout.Pane, String, RGBImage)] = [(.degraded, "x", v.degraded), (.conditioned, "g(x)", v.conditioned), (.proxyMask, "M′", v.proxyMask)]
         let yours = s.maskSource == .user ? painted : nil
-        let maskPane = brush.flatMap { b in painted.map { b.overlay(on: $0) } } ?? Self.maskImage(yours ?? v.chosenMask)
+        let maskPane = brush.flatMap { b in painted.map { b.overlay(on: $0) } } ?? ExplorerView.maskImage(yours ?? v.chosenMask)
         top.append((.mask, "mask: " + Self.maskName(s.maskSource) + (brush.map { " [\($0.mode.rawValue) r=\($0.radius)]" } ?? ""), maskPane))
         if let t = v.truth { top.append((.truth, "ground truth", t)) }
         let layout = ExplorerLayout(columns: screen.columns, rows: screen.rows, top: top.map(\.0), samplerRows: v.rows.count, guidancePanes: showGuidancePanes)
@@ -70,12 +72,12 @@ extension ExplorerApp {
         if let message = notice ?? (v.message.isEmpty ? nil : v.message) { screen.text(message, row: screen.rows - 3, column: 0, style: .message) }
         drawFooter(on: screen)
         screen.present()
+        let textShown = monotonicSeconds()
+        let mode = ImageMode(graphics: display.graphics, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
         for (rect, image, crisp) in images {
-            let place = "\(rect.row),\(rect.column),\(rect.columns)x\(rect.rows)", fingerprint = image.fingerprint
-            guard sentImages[place] != fingerprint else { continue }
-            drawImage(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, on: screen)
-            sentImages[place] = fingerprint
+            screen.place(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, mode: mode)
         }
+        return textShown
     }
 
     static func maskName(_ source: MaskSource) -> String {
@@ -84,25 +86,6 @@ extension ExplorerApp {
         case .proxy: "M′"
         case .regions: "regions"
         case .user: "yours"
-        }
-    }
-
-    func drawImage(_ image: RGBImage, row: Int, column: Int, columns: Int, rows: Int, crisp: Bool = false, on screen: TerminalScreen) {
-        switch display.graphics {
-        case .blocks: screen.image(at: row, column: column, lines: TextImageRenderer.halfBlocks(image, columns: columns, rows: rows, trueColor: true))
-        case .ascii: screen.image(at: row, column: column, lines: TextImageRenderer.ascii(image, columns: columns, rows: rows))
-        case .sixel:
-            let fit = CellFit(squareIn: columns, rows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
-            // Repaints (help closed, resize) send the same images again: keep their encodings.
-            let key = "\(image.fingerprint) \(fit.pixelWidth)x\(fit.pixelHeight) \(crisp)"
-            if let bytes = sixelCache[key] {
-                screen.sixel(at: row, column: column, bytes: bytes)
-            } else if let bytes = try? SixelEncoder.encode(image.resized(width: fit.pixelWidth, height: fit.pixelHeight, filter: crisp ? .box : .bicubic).clamped(),
-                                                            paletteSource: image) {
-                if sixelCache.count >= 64 { sixelCache.removeAll() }
-                sixelCache[key] = bytes
-                screen.sixel(at: row, column: column, bytes: bytes)
-            }
         }
     }
 
@@ -118,15 +101,5 @@ extension ExplorerApp {
         for (i, line) in lines.enumerated() where 4 + i < screen.rows - 3 {
             screen.text(String(("  " + line).padding(toLength: width, withPad: " ", startingAt: 0).prefix(width)), row: 4 + i, column: 2, style: .help)
         }
-    }
-}
-
-extension RGBImage {
-    /// A hash of the pixels (FNV-1a over their bit patterns), to tell whether a pane changed.
-    var fingerprint: UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        hash = (hash ^ UInt64(width)) &* 0x100_0000_01b3
-        for value in samples { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
-        return hash
     }
 }

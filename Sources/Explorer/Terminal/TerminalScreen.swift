@@ -35,6 +35,10 @@ public final class TerminalScreen {
     private var started = false
     private var theme = Theme.plain
     private var colorPairs: [Theme.Element: Int32] = [:]
+    /// Images sent since the last full repaint: place → fingerprint (see `place`), and sixel encodings by
+    /// image and size.
+    var sentImages: [String: UInt64] = [:]
+    var sixelCache: [String: [UInt8]] = [:]
 
     public init() {}
 
@@ -107,9 +111,13 @@ public final class TerminalScreen {
     public private(set) var mouse: MouseEvent?
 
     /// Blanks the screen for the next frame; `full` also makes the terminal repaint every cell.
+    /// A full repaint blanks the images too (ncurses does not know them), so every image is sent again.
     public func clear(full: Bool = false) {
         _ = erase()
-        if full { _ = clearok(dnr_stdscr(), true) }
+        if full {
+            _ = clearok(dnr_stdscr(), true)
+            sentImages = [:]
+        }
     }
 
     /// Uses `theme`'s colours from now on (one colour pair per element; colours the terminal lacks
