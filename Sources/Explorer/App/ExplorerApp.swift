@@ -104,6 +104,7 @@ public final class ExplorerApp {
             // Shown at once; the worker applies the same settings after the step in flight.
             pending = (keyCount, next)
             send(.apply(next))
+            if next.maskSource != .user { brush = nil }  // the brush paints only the user's mask
             return true
         }
         switch action {
