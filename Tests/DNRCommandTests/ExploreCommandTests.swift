@@ -174,6 +174,29 @@ final class TmuxSession {
         #expect(after.contains(" icanon") && after.contains(" echo "), "terminal modes not restored after SIG\(signal):\n\(after)")
     }
 
+    /// Ctrl-Z suspends with the terminal restored (the shell reads lines again), and `fg` brings the
+    /// explorer back with every pane redrawn, images included; it still answers keys and quits cleanly.
+    @Test func suspendAndResumeRedrawEverything() throws {
+        let weights = try tinyWeights()
+        let session = try TmuxSession(command: "bash --norc --noprofile")
+        try session.keys("cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6; echo EXITED", "Enter")
+        let first = try session.wait(for: "step 0/6")
+        #expect(first.contains("▀"), "no images before the suspension")
+        try session.keys("C-z")
+        try session.wait(for: "Stopped")
+        try session.keys("stty -a; echo STTY-DONE", "Enter")
+        let suspended = try session.wait(for: "STTY-DONE\n")
+        #expect(suspended.contains(" icanon") && suspended.contains(" echo "), "the terminal is not restored while suspended")
+        try session.keys("fg", "Enter")
+        let back = try session.wait(for: "step 0/6")
+        _ = try session.wait(for: "▀")
+        #expect(back.contains("dnr explore"))
+        try session.keys("n")
+        try session.wait(for: "step 1/6")
+        try session.keys("q")
+        try session.wait(for: "EXITED")
+    }
+
     /// A non-UTF-8 locale: the explorer runs (its non-ASCII labels degrade) and quits cleanly.
     @Test func aNonUTF8LocaleWorks() throws {
         let weights = try tinyWeights()

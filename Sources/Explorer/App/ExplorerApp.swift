@@ -54,6 +54,10 @@ public final class ExplorerApp {
         var waiting: [(key: Int, character: Character, since: Double, acknowledged: Bool)] = []
         var answeredOnScreen = 0  // keys the UI answers itself (help, panes, brush) are applied by the next frame
         while !screen.shouldQuit {
+            if screen.takeResumed() {  // back from Ctrl-Z: repaint everything, images included
+                lastShape = ""
+                drawn = -1
+            }
             if let key = screen.key() {
                 keyCount += 1
                 let character = UnicodeScalar(UInt32(max(key, 0))).map(Character.init) ?? "?"

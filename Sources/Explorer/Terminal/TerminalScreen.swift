@@ -5,6 +5,9 @@ import Glibc
 
 /// Set by SIGINT/SIGTERM/SIGHUP; the key loop sees it within one poll and restores the terminal.
 nonisolated(unsafe) var terminationRequested: sig_atomic_t = 0
+/// Set by SIGCONT: the program was suspended (ncurses restored the terminal and takes it back on
+/// resume, redrawing its text), so the images, which ncurses does not know, must be sent again.
+nonisolated(unsafe) var resumed: sig_atomic_t = 0
 
 /// Why the explorer cannot use this terminal.
 public enum TerminalError: Error, CustomStringConvertible, Sendable {
@@ -63,6 +66,7 @@ public final class TerminalScreen {
         signal(SIGINT) { _ in terminationRequested = 1 }
         signal(SIGTERM) { _ in terminationRequested = 1 }
         signal(SIGHUP) { _ in terminationRequested = 1 }  // the terminal went away: do not spin on a dead tty
+        signal(SIGCONT) { _ in resumed = 1 }
         refreshSize()
     }
 
@@ -78,6 +82,13 @@ public final class TerminalScreen {
     deinit { stop() }
 
     public var shouldQuit: Bool { terminationRequested != 0 }
+
+    /// Whether the program was resumed after a suspension (Ctrl-Z, then fg) since the last call.
+    public func takeResumed() -> Bool {
+        guard resumed != 0 else { return false }
+        resumed = 0
+        return true
+    }
 
     public func refreshSize() {
         rows = Int(dnr_lines())
