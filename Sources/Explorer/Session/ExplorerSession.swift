@@ -181,19 +181,23 @@ public final class ExplorerSession {
         return RGBImage.grid(lines)
     }
 
-    /// Every pane as PNG plus a JSON of the settings and each row's numbers, in `folder`.
+    /// Every pane as PNG plus a JSON of the settings and each row's numbers, in `folder`, which
+    /// appears whole or not at all: the files are written into `folder.partial` and it is renamed
+    /// when complete (a kill leaves at most a `.partial` folder).
     public func snapshot(to folder: String) throws -> [String] {
-        try Folder.create(folder)
+        let partial = folder + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        try Folder.create(partial)
         var written: [String] = []
         func save(_ tensor: Tensor, _ name: String) throws {
-            let path = folder + "/" + name + ".png"
+            let path = partial + "/" + name + ".png"
             try ImageFile.write(RGBImage(tensor: tensor).clamped(), to: path)
             written.append(path)
         }
         func saveMask(_ mask: Tensor, _ name: String) throws {
             try save(Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }, name)
         }
-        let sheet = folder + "/contact_sheet.png"
+        let sheet = partial + "/contact_sheet.png"
         try ImageFile.write(contactSheet(), to: sheet)
         written.append(sheet)
         try save(degraded, "x")
@@ -218,9 +222,10 @@ public final class ExplorerSession {
                             rows: Dictionary(uniqueKeysWithValues: rows.map { ($0.mode.rawValue, $0.history) }))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(record)), to: folder + "/snapshot.json")
-        written.append(folder + "/snapshot.json")
-        return written
+        try AtomicFile.write(Array(try encoder.encode(record)), to: partial + "/snapshot.json")
+        written.append(partial + "/snapshot.json")
+        guard rename(partial, folder) == 0 else { throw FileError(path: folder, reason: "cannot move the finished snapshot into place: \(String(cString: strerror(errno)))") }
+        return written.map { folder + $0.dropFirst(partial.count) }
     }
 }
 
