@@ -58,20 +58,24 @@ struct TrainCommand: ParsableCommand {
         let cacheFolder = cache ?? home + "/.cache/dnr/train/" + network.rawValue
         // --resume rebuilds the network the checkpoint holds, whatever the flags and defaults say now.
         let saved = resume ? TrainingRun.checkpointConfiguration(in: cacheFolder) : nil
-        func savedConfiguration<C: Decodable>(_ type: C.Type) -> C? { saved.flatMap { try? JSONDecoder().decode(C.self, from: Data($0.utf8)) } }
+        func savedConfiguration<C: CheckedConfiguration>(_ type: C.Type) throws -> C? {
+            guard let saved, let decoded = try? JSONDecoder().decode(C.self, from: Data(saved.utf8)) else { return nil }
+            if let problem = decoded.problem { throw ValidationError("\(cacheFolder)/checkpoint.safetensors: its network cannot be built: \(problem)") }
+            return decoded
+        }
         // --lr given wins; else a resumed run keeps its checkpoint's rate; else the network's default.
         let lr = self.lr ?? (resume ? TrainingRun.checkpointLearningRate(in: cacheFolder) : nil)
         let task: TrainingTask
         switch network {
         case .ipc:
             let ipc = fromModels ? try ModelStore.loadConditioner(from: models)
-                : IdentityPreservingConditioner(savedConfiguration(ConditionerConfiguration.self) ?? .standard, seed: seed)
+                : IdentityPreservingConditioner(try savedConfiguration(ConditionerConfiguration.self) ?? .standard, seed: seed)
             task = ConditionerTask(ConditionerTrainer(network: ipc, recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 2e-4))
         case .diffusion:
             guard let named = UNetConfiguration.named[unet] else {
                 throw ValidationError("unknown --unet \(unet); choose one of \(UNetConfiguration.named.keys.sorted().joined(separator: ", "))")
             }
-            let denoiser = fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(savedConfiguration(UNetConfiguration.self) ?? named, seed: seed)
+            let denoiser = fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(try savedConfiguration(UNetConfiguration.self) ?? named, seed: seed)
             task = DiffusionTask(DiffusionTrainer(network: denoiser, conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
                                                   focusLimit: focus > 0 ? focus : nil))
         case .mask:

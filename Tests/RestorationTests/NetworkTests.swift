@@ -101,6 +101,35 @@ import Tensors
         }
     }
 
+    /// A weights file is a stranger's file: a configuration beyond `NetworkLimits` is refused with a
+    /// clear error before any tensor is allocated; every shape dnr ships is inside them.
+    @Test func configurationsBeyondTheLimitsAreRefusedBeforeBuilding() throws {
+        let shipped: [any CheckedConfiguration] = [UNetConfiguration.benchmarkReference, UNetConfiguration.restorationDefault,
+                                                   UNetConfiguration.restorationLight, ConditionerConfiguration.standard,
+                                                   ConditionerConfiguration.firstResidual, MaskConfiguration.standard,
+                                                   MaskConfiguration.subBranch(of: .standard)]
+        for configuration in shipped { #expect(configuration.problem == nil, "\(configuration)") }
+        let folder = NSTemporaryDirectory() + "dnr-limits-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let tiny = [(name: "w", tensor: Tensor(zeros: [1]))]
+        let crafted = [
+            (ModelStore.unetFile, #"{"inputChannels":9,"outputChannels":3,"resolution":64,"widths":[1000000,8],"blocksPerLevel":1,"attentionLevels":[],"timeFeatures":8,"timeEmbedding":8,"groups":4}"#, "widths must be 1…512"),
+            (ModelStore.conditionerFile, #"{"architecture":"unet","resolution":64,"widths":[8,16],"blocks":100000000}"#, "blocks must be 0…24"),
+            (ModelStore.maskFile, #"{"architecture":"subBranch","width":8,"featureChannels":9999999}"#, "feature channels"),
+        ]
+        for (file, config, expected) in crafted {
+            try Safetensors.write(tiny, metadata: ["config": config], to: folder + "/" + file)
+            let error: String
+            switch file {
+            case ModelStore.unetFile: error = String(describing: #expect(throws: ModelStoreError.self) { try ModelStore.loadUNet(from: folder) }!)
+            case ModelStore.conditionerFile: error = String(describing: #expect(throws: ModelStoreError.self) { try ModelStore.loadConditioner(from: folder) }!)
+            default: error = String(describing: #expect(throws: ModelStoreError.self) { try ModelStore.loadMask(from: folder) }!)
+            }
+            #expect(error.contains(expected) && error.contains(file), "\(error)")
+        }
+    }
+
     @Test func pixelShuffleInvertsUnshuffle() {
         let x = Variable(image(seed: 31, size: 6))
         let down = x.pixelUnshuffled(factor: 2)

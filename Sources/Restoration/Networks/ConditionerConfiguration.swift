@@ -69,9 +69,13 @@ public struct ConditionerConfiguration: Codable, Equatable, Sendable {
         let scales = architecture == .unet ? widths.count : 2
         let factor = 1 << (scales - 1)
         if architecture == .residual && widths.count != 1 { return "a residual IPC has one width, not \(widths.count)" }
-        if widths.isEmpty || widths.contains(where: { $0 < 1 }) { return "widths must be positive" }
-        if blocks < 0 { return "blocks must be zero or more" }
-        if resolution < factor || resolution % factor != 0 { return "resolution \(resolution) does not halve \(scales - 1) times" }
+        if widths.isEmpty || widths.count > NetworkLimits.levels { return "an IPC has 1 to \(NetworkLimits.levels) scales, not \(widths.count)" }
+        if widths.contains(where: { $0 < 1 || $0 > NetworkLimits.width }) { return "widths must be 1…\(NetworkLimits.width)" }
+        // The residual trunk stacks its blocks at one width: allow as many as the U-Net's levels × blocks.
+        if blocks < 0 || blocks > NetworkLimits.blocks * NetworkLimits.levels { return "blocks must be 0…\(NetworkLimits.blocks * NetworkLimits.levels)" }
+        if resolution < factor || resolution > NetworkLimits.resolution || resolution % factor != 0 {
+            return "resolution \(resolution) must be at most \(NetworkLimits.resolution) and halve \(scales - 1) times"
+        }
         return nil
     }
 }

@@ -37,8 +37,8 @@ public struct MaskConfiguration: Codable, Equatable, Sendable {
         architecture = try c.decodeIfPresent(Architecture.self, forKey: .architecture) ?? .standalone
         width = try c.decode(Int.self, forKey: .width)
         featureChannels = try c.decodeIfPresent(Int.self, forKey: .featureChannels) ?? 0
-        if width < 1 || (architecture == .subBranch && featureChannels < 1) {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "mask widths must be positive"))
+        if let problem {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: problem))
         }
     }
 }

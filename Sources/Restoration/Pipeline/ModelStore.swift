@@ -34,13 +34,17 @@ public enum ModelStore {
     }
 
     /// The configuration stored in a weights file.
-    static func configuration<C: Decodable>(_ type: C.Type, in archive: SafetensorsArchive) throws(ModelStoreError) -> C {
+    /// The configuration stored in a weights file, checked against `NetworkLimits` before anything is built.
+    static func configuration<C: CheckedConfiguration>(_ type: C.Type, in archive: SafetensorsArchive) throws(ModelStoreError) -> C {
         guard let text = archive.metadata["config"] else {
             throw .badConfiguration(path: archive.path, reason: "the file has no \"config\" metadata; it was not written by dnr")
         }
-        do { return try JSONDecoder().decode(C.self, from: Data(text.utf8)) } catch {
+        let decoded: C
+        do { decoded = try JSONDecoder().decode(C.self, from: Data(text.utf8)) } catch {
             throw .badConfiguration(path: archive.path, reason: "its configuration does not describe a \(C.self): \(error)")
         }
+        if let problem = decoded.problem { throw .badConfiguration(path: archive.path, reason: problem) }
+        return decoded
     }
 
     static func read(_ folder: String, _ file: String) throws(ModelStoreError) -> SafetensorsArchive {
