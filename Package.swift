@@ -44,8 +44,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration"]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID"]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "Benchmarks", "dnr"]),
     ]
 )
