@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO"]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FileIO", "CSixel", "CNcursesw"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "CNcursesw"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "PseudoTerminal"]),
+        // Drives a program on a pseudo-terminal: `dnr bench explorer` and the terminal tests.
+        .target(name: "PseudoTerminal", dependencies: ["CNcursesw"]),
         .target(name: "CommandLineSupport"),
 
         // The thin executable: argument parsing and wiring only.
@@ -40,12 +42,14 @@ let package = Package(
         // libFuzzer harnesses for the loaders; a real build only through scripts/fuzz.sh.
         .executableTarget(name: "dnr-fuzz", dependencies: ["Imaging", "Tensors", "FaceID", "Restoration", "Explorer"]),
 
+        // Helpers only the tests link: the package root, scratch folders.
+        .target(name: "TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID"]),
-        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "Benchmarks", "dnr"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID", "TestSupport"]),
+        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "PseudoTerminal", "TestSupport", "dnr"]),
     ]
 )

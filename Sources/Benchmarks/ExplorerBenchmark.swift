@@ -2,6 +2,7 @@ import Explorer
 import FileIO
 import Foundation
 import Imaging
+import PseudoTerminal
 import Tensors
 
 /// The explorer's costs: encoding and writing every pane as sixel per frame, and key-to-redraw

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `dnr` executable, which sits beside the test bundle in the build folder.
 struct CommandResult {
@@ -6,8 +7,6 @@ struct CommandResult {
     let standardOutput: String
     let standardError: String
 }
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 func dnrExecutable() -> String {
     var folder = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).deletingLastPathComponent()
@@ -39,16 +38,4 @@ func runDNR(_ arguments: [String], environment: [String: String?] = [:]) throws 
     return CommandResult(status: process.terminationStatus,
                          standardOutput: String(decoding: outData, as: UTF8.self),
                          standardError: String(decoding: errData, as: UTF8.self))
-}
-
-/// This test process's scratch folders all live under one folder, removed when the process exits.
-let scratchRoot: String = {
-    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "dnr-cli-tests-\(getpid())") }
-    return NSTemporaryDirectory() + "dnr-cli-tests-\(getpid())"
-}()
-
-func scratchFolder() throws -> String {
-    let path = scratchRoot + "/" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import Testing
 
 /// sha256sum's hex digest of a file (an independent implementation).

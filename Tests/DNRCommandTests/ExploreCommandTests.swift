@@ -1,7 +1,8 @@
-import Benchmarks
 import Foundation
-import Imaging
 import Glibc
+import Imaging
+import PseudoTerminal
+import TestSupport
 import Testing
 
 /// Drives the real `dnr explore` in a tmux pseudo-terminal and reads the screen.

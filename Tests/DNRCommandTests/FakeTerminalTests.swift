@@ -1,7 +1,8 @@
-import Benchmarks
 import Foundation
 import Glibc
 import Imaging
+import PseudoTerminal
+import TestSupport
 import Testing
 
 /// `dnr explore` on a pseudo-terminal played by the test: a fake terminal that answers the

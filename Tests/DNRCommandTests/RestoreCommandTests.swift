@@ -2,6 +2,7 @@ import Foundation
 import Imaging
 import Restoration
 import Tensors
+import TestSupport
 import Testing
 
 /// Tiny random networks at R = 32, saved as dnr's weight files.

@@ -1,6 +1,7 @@
 import Foundation
 import Restoration
 import Tensors
+import TestSupport
 import Testing
 
 @Suite struct TrainCommandTests {

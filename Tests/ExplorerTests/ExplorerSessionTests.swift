@@ -4,9 +4,8 @@ import Foundation
 import Imaging
 import Restoration
 import Tensors
+import TestSupport
 import Testing
-
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Tiny random networks at R = 32 with the real recognizer.
 func tinyPipeline() throws -> RestorationPipeline {

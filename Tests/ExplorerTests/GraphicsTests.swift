@@ -1,5 +1,6 @@
 import Explorer
 import Imaging
+import TestSupport
 import Testing
 
 @Suite struct CapabilityTests {

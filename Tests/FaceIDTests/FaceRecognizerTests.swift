@@ -1,10 +1,10 @@
+@testable import FaceID
 import Foundation
 import Imaging
 import Tensors
+import TestSupport
 import Testing
-@testable import FaceID
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let modelPath = packageRoot + "/Models/" + RecognizerModelFile.name
 func fixture(_ name: String) -> String { Bundle.module.path(forResource: "Fixtures", ofType: nil)! + "/" + name }
 

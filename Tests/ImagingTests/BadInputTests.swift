@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 import Testing
 
 /// Builds PNG bytes whose IHDR claims `width`×`height`, followed by an empty IDAT and IEND, with

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import TestSupport
 
 enum Fixture {
     static var folder: String { Bundle.module.path(forResource: "Fixtures", ofType: nil)! }
@@ -9,21 +10,6 @@ enum Fixture {
     }
 }
 
-/// The package's root folder (the shipped samples live there).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// A fresh empty folder under the system temporary folder.
-/// This test process's scratch folders all live under one folder, removed when the process exits.
-let scratchRoot: String = {
-    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "dnr-imaging-tests-\(getpid())") }
-    return NSTemporaryDirectory() + "dnr-imaging-tests-\(getpid())"
-}()
-
-func scratchFolder() throws -> String {
-    let path = scratchRoot + "/" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "lengths differ: \(a.count) vs \(b.count)")

@@ -1,11 +1,11 @@
 import FaceID
 import Foundation
 import Imaging
-import Testing
 @testable import Restoration
 import Tensors
+import TestSupport
+import Testing
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let recognizer: FaceRecognizer = try! FaceRecognizer(modelPath: packageRoot + "/Models/" + RecognizerModelFile.name)
 
 /// The astronaut at 32×32 as g(x), and a degraded copy as x.

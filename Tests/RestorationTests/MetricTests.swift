@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Restoration
+import TestSupport
 import Testing
 
 @Suite struct MetricTests {

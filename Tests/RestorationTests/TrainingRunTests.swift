@@ -1,8 +1,9 @@
 import Foundation
 import Imaging
-import Testing
 @testable import Restoration
 import Tensors
+import TestSupport
+import Testing
 
 @Suite(.serialized) struct TrainingRunTests {
     func dataFolder() throws -> String {

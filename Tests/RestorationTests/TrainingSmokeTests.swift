@@ -1,8 +1,9 @@
 import FaceID
 import Imaging
-import Testing
 @testable import Restoration
 import Tensors
+import TestSupport
+import Testing
 
 /// A handful of faces at 32×32: the astronaut and the four GFPGAN faces cut to chips, degraded.
 func smallBatch() -> TrainingBatch {
