@@ -69,17 +69,8 @@ struct EvalCommand: ParsableCommand {
         evaluator.samplerSettings = sampling.settings
         if let file = sampling.maskFile, let pipeline { evaluator.userMask = try UserMask.load(file, resolution: pipeline.resolution) }
 
-        var files: [String], identities: [String]
-        if let manifest = try? FaceManifest(folder: data) {
-            let entries = manifest.entries(in: split)
-            files = entries.map { manifest.path($0) }
-            identities = entries.map(\.identity)
-        } else {
-            files = try Folder.list(data, where: ImageFile.isImageName).map { data + "/" + $0 }
-            identities = files.map { _ in "" }
-        }
-        if let limit { files = Array(files.prefix(limit)); identities = Array(identities.prefix(limit)) }
-        if files.isEmpty { throw ValidationError("no faces in \(data) (split \(split))") }
+        let faces = try EvaluationFaces(folder: data, split: split, limit: limit)
+        let (files, identities) = (faces.files, faces.identities)
         if let sweep, let (knob, values) = SweepKnob.parse(sweep) {
             try runSweep(evaluator, knob: knob, values: values, files: files)
             return

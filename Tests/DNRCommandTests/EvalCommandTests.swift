@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Restoration
 import TestSupport
 import Testing
 
@@ -83,6 +84,21 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         let moved = try runDNR(arguments.map { $0 == weights ? otherWeights : $0 })
         #expect(moved.status != 0 && moved.standardError.contains("other weights"), "\(moved.standardError)")
         #expect(try String(contentsOfFile: out + "/scores.csv", encoding: .utf8).split(separator: "\n").count == scores.count)
+    }
+
+    /// `dnr masks` on the eval's faces: one row per mask; the facial regions' coverage is the boxes' share
+    /// at the model's resolution; the sheet holds x, g(x) and the three masks for each face.
+    @Test func masksReportCoverageAndRegions() throws {
+        let data = try faces(), weights = try tinyWeights(), out = try scratchFolder()
+        let result = try runDNR(["masks", "--data", data, "--weights", weights, "--limit", "3", "--out", out])
+        #expect(result.status == 0, "\(result.standardError)")
+        let table = result.standardOutput
+        #expect(table.contains("Masks on 3 dev faces (paper setting, seed 0"), "\(table)")
+        let coverage = FacialRegions.mask(resolution: 32).sum() / Float(32 * 32) * 100
+        #expect(table.contains(String(format: "| facial regions | %.1f %% | 2.0 |", coverage)), "\(table)")
+        #expect(table.contains("| learned M |") && table.contains("| proxy M′ |"))
+        let sheet = try ImageFile.read(out + "/masks_paper.png")
+        #expect(sheet.width == 5 * 32 + 6 * 2 && sheet.height == 3 * 32 + 4 * 2)
     }
 
     /// Two one-thread shards writing into one folder at the same time, then a plain run for the report, give

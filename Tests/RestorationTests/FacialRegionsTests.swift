@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Restoration
+import Tensors
 import Testing
 
 /// The fixed facial regions sit where the chip's alignment puts the eyes, the nose and the mouth.
@@ -41,5 +42,20 @@ import Testing
         let mask = FacialRegions.mask(resolution: r)
         let coverage = mask.sum() / Float(mask.count)
         #expect(coverage > 0.12 && coverage < 0.25, "\(coverage)")
+    }
+}
+
+@Suite struct MaskStatisticsTests {
+    /// Regions are 8-connected: pixels touching at a corner are one region, a gap of one pixel splits.
+    @Test func regionsAreEightConnectedAndCoverageIsTheShareMarked() {
+        var mask = Tensor(zeros: [1, 1, 8, 8])
+        for (y, x) in [(0, 0), (1, 1), (2, 2),  // one diagonal stroke
+                       (0, 5), (0, 6), (1, 5),  // a blob
+                       (5, 5), (7, 7),          // two single pixels one apart diagonally with a gap
+                       (7, 0)] { mask.scalars[y * 8 + x] = 1 }
+        let s = MaskStatistics(mask)
+        #expect(s.regions == 5)
+        #expect(s.coverage == 9.0 / 64)
+        #expect(MaskStatistics(Tensor(zeros: [1, 1, 8, 8])) == MaskStatistics(coverage: 0, regions: 0))
     }
 }

@@ -55,8 +55,13 @@ public struct EvaluationRun {
         }
     }
 
+    /// The seed of face `index`'s degradation and diffusion noise in a run seeded `seed`.
+    public static func imageSeed(seed: UInt64, setting: EvaluationSetting, index: Int) -> UInt64 {
+        SeededGenerator(seed: seed, stream: "\(setting.rawValue) \(index)").state.0
+    }
+
     func scoreFace(index: Int, file: String, setting: EvaluationSetting) throws {
-        let imageSeed = SeededGenerator(seed: seed, stream: "\(setting.rawValue) \(index)").state.0
+        let imageSeed = Self.imageSeed(seed: seed, setting: setting, index: index)
         let (clean, degraded, _) = try evaluator.degrade(try ImageFile.read(file), setting: setting, seed: imageSeed)
         let recognizer = evaluator.recognizer
         var lines: [String] = []
