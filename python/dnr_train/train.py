@@ -75,6 +75,17 @@ UNET_CONFIGS = {
 IPC_CONFIG = {"architecture": "unet", "blocks": 2, "resolution": 64, "widths": [32, 64, 128, 256]}
 
 
+
+def portable_command(arguments):
+    """The command line as the card records it: paths under the home folder as ~/…, other absolute
+    paths relative to the working folder, so that no machine's paths travel with the weights."""
+    home = os.path.expanduser("~")
+    def portable(a):
+        if a == home or a.startswith(home + os.sep):
+            return "~" + shlex.quote(a[len(home):]) if len(a) > len(home) else "~"
+        return shlex.quote(os.path.relpath(a) if os.path.isabs(a) else a)
+    return "python -m dnr_train.train " + " ".join(portable(a) for a in arguments)
+
 class Run:
     def __init__(self, args):
         self.args = args
@@ -97,6 +108,7 @@ class Run:
         os.makedirs(args.out, exist_ok=True)
         self.file = weights.FILES[args.network]
         self.started_from = None
+        self.first_command = portable_command(sys.argv[1:])
         if args.from_models:
             path = os.path.join(args.models, self.file)
             self.model = weights.load(args.network, path)
@@ -209,7 +221,8 @@ class Run:
             return
         state = {"model": self.model.state_dict(), "ema": self.ema.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "step": self.step, "ema_updates": self.ema_updates, "elapsed": elapsed, "config": self.model.cfg,
-                 "validation_at_start": self.validation_at_start}
+                 "validation_at_start": self.validation_at_start, "started_from": self.started_from,
+                 "first_command": self.first_command}
         path = self.checkpoint_path()
         torch.save(state, path + ".partial")
         os.replace(path + ".partial", path)
@@ -228,6 +241,9 @@ class Run:
         self.optimizer.load_state_dict(state["optimizer"])
         self.step, self.ema_updates, self.elapsed_before = state["step"], state["ema_updates"], state["elapsed"]
         self.validation_at_start = state.get("validation_at_start")
+        # What the run began from and how it was started survive every resume (the card names them).
+        self.started_from = state.get("started_from", self.started_from)
+        self.first_command = state.get("first_command") or self.first_command
         self.log(f"resumed at step {self.step}")
 
     def import_dnr_checkpoint(self, path):
@@ -270,7 +286,8 @@ class Run:
             "final_loss_mean_last_100": sum(recent) / max(1, len(recent)), "wall_seconds": int(elapsed), "ema": True,
             "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
             "started_from": self.started_from,
-            "command": "python -m dnr_train.train " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+            "command": self.first_command,
+            "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"
                        + (f", {torch.cuda.get_device_name(self.device)})" if self.cuda else ")"),
         })

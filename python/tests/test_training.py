@@ -63,6 +63,11 @@ def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
     whole = torch.load(tmp_path / "whole" / "checkpoint.pt")
     parts = torch.load(tmp_path / "parts" / "checkpoint.pt")
     assert whole["step"] == parts["step"] == 6
+    # The card names how the run began, not the resume (and no machine paths: --out is outside the repo,
+    # so it is recorded relative to the working folder).
+    card = json.load(open(tmp_path / "parts" / weights.card_path(weights.FILES[network]).split("/")[-1]))
+    assert "--stop-at 3" in card["command"] and "--resume" in card["last_command"], card
+    assert not re.search(r"(^| )/", card["command"] + " " + card["last_command"]), card
     for key in ("model", "ema"):
         for name, value in whole[key].items():
             assert torch.allclose(value, parts[key][name], atol=1e-6), f"{key} {name}"
