@@ -2,28 +2,15 @@
 # The README's painting picture: dnr explore in `xterm -ti vt340` under Xvfb (as scripts/screenshots.sh),
 # a mask painted over the eyes (the left eye with the brush keys, the right eye with a mouse drag), then
 # compare mode run to the end: off, uniform and eyes-only guidance on the same noise.
-# Needs: xvfb xterm xdotool imagemagick fonts-dejavu-core. Usage: scripts/screenshot-painted-mask.sh OUT_DIR
+# Needs what scripts/xterm-session.sh needs. Usage: scripts/screenshot-painted-mask.sh OUT_DIR
 set -euo pipefail
 out=${1:?usage: scripts/screenshot-painted-mask.sh OUT_DIR}
 mkdir -p "$out"
-root=$(cd "$(dirname "$0")/.." && pwd)
-dnr=${DNR:-$root/.build/release/dnr}
-display=:${DISPLAY_NUMBER:-78}
-Xvfb "$display" -screen 0 1700x1200x24 >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill $xvfb 2>/dev/null || true' EXIT
-sleep 1
-export DISPLAY=$display
-columns=170 lines=52
-xterm -ti vt340 -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*decTerminalID: vt340' -fa 'DejaVu Sans Mono' -fs 9 \
-      -bg black -fg grey90 -geometry ${columns}x${lines}+0+0 -title dnr-explore \
-      -e "cd $root && $dnr explore --align ffhq512 Samples/real-lq-ffhq512/Julia_Roberts_crop.png --snapshots $out/snapshots; sleep 2" &
-sleep "${START_WAIT:-12}"
-window=$(xdotool search --name dnr-explore | head -1)
+source "$(dirname "$0")/xterm-session.sh"
+DISPLAY_NUMBER=${DISPLAY_NUMBER:-78} START_WAIT=${START_WAIT:-12} \
+  start_explorer --align ffhq512 Samples/real-lq-ffhq512/Julia_Roberts_crop.png --snapshots "$out/snapshots"
 eval "$(xdotool getwindowgeometry --shell "$window")"
-xdotool mousemove --window "$window" 5 5
-shot() { sleep "${2:-1}"; import -window "$window" "$out/$1.png"; echo "$out/$1.png"; }
-keys() { xdotool type --delay 150 "$1"; }
+
 # The mask pane's pixel (x, y) of 64 → window pixels, from the layout of a 170×52 window with four top
 # panes (no ground truth): 21 rows × 42 columns per pane, the mask pane 4th, its image from row 4.
 pane_rows=21 pane_columns=42 column0=$((3 * (pane_columns + 1))) row0=4

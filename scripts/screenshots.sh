@@ -6,25 +6,8 @@ set -euo pipefail
 out=${1:?usage: scripts/screenshots.sh OUT_DIR [dnr explore arguments…]}
 shift
 mkdir -p "$out"
-root=$(cd "$(dirname "$0")/.." && pwd)
-dnr=${DNR:-$root/.build/release/dnr}
-display=:${DISPLAY_NUMBER:-77}
-
-Xvfb "$display" -screen 0 1700x1200x24 >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill $xvfb 2>/dev/null || true' EXIT
-sleep 1
-export DISPLAY=$display
-xterm -ti vt340 -xrm 'XTerm*numColorRegisters: 256' -xrm 'XTerm*decTerminalID: vt340' -fa 'DejaVu Sans Mono' -fs 9 \
-      -bg black -fg grey90 -geometry 170x52+0+0 -title dnr-explore \
-      -e "cd $root && $dnr explore $* ; sleep 2" &
-term=$!
-sleep "${START_WAIT:-8}"
-window=$(xdotool search --name dnr-explore | head -1)
-# xterm ignores synthetic key events sent to a window id: move the pointer onto it and type.
-xdotool mousemove --window "$window" 200 200
-shot() { sleep "${2:-1}"; import -window "$window" "$out/$1.png"; echo "$out/$1.png"; }
-keys() { xdotool type --delay 120 "$1"; }
+source "$(dirname "$0")/xterm-session.sh"
+START_WAIT=${START_WAIT:-8} start_explorer "$@"
 
 shot start 1
 keys "NNNNN"              # 50 steps
