@@ -18,7 +18,8 @@ struct ExploreCommand: ParsableCommand {
         With no image, opens the shipped samples: the two synthetic astronauts with their ground truth, then the real \
         low-quality faces. [ and ] switch between samples; press ? inside for every key. Images are drawn as sixel \
         graphics when the terminal answers that it can (xterm -ti vt340, mlterm, foot, WezTerm, …), else as coloured \
-        half-blocks, else as ASCII.
+        half-blocks, else as ASCII. b paints the guidance mask (keys or the mouse; w saves it for --mask), M switches \
+        between the learned mask, M′, the fixed facial regions and yours, c compares off / uniform / masked guidance.
         """)
 
     enum GraphicsChoice: String, ExpressibleByArgument { case auto, sixel, blocks, ascii }
