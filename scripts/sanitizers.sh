@@ -17,7 +17,8 @@ case $sanitizer in
   address) export ASAN_OPTIONS="halt_on_error=0 detect_leaks=0 log_path=$reports/report" ;;
 esac
 status=0
-swift test --skip-build --sanitize="$sanitizer" --scratch-path "$build" ${filter:+--filter "$filter"} 2>&1 | tail -3 || status=$?
+swift test --skip-build --sanitize="$sanitizer" --scratch-path "$build" ${filter:+--filter "$filter"} > "$build/test.log" 2>&1 || status=$?
+grep -E "✘|Test run with" "$build/test.log" | head -20  # the failures, if any, and the count (whole log: $build/test.log)
 count=$(find "$reports" -type f | wc -l)
 echo "$sanitizer sanitizer: $count report file(s) in $reports; tests exited with $status"
 [ "$count" -eq 0 ] || { head -40 "$reports"/*; exit 1; }
