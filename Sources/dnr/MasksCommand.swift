@@ -51,7 +51,7 @@ struct MasksCommand: ParsableCommand {
                 totals[source, default: (0, 0)].regions += Double(s.regions)
             }
             if index < 16 {
-                sheet.append([degraded, RGBImage(tensor: conditioned).clamped()] + masks.map { RGBImage(tensor: Tensor.concatenate([$0.1, $0.1, $0.1], axis: 1).map { $0 * 2 - 1 }) })
+                sheet.append([degraded, RGBImage(tensor: conditioned).clamped()] + masks.map { RGBImage(mask: $0.1) })
             }
         }
         let n = Double(files.count)

@@ -37,18 +37,13 @@ extension ExplorerApp {
         // Top row: x, g(x), M′, the mask guidance uses (as painted while the brush is on), ground truth.
         var top: [(ExplorerLayout.Pane, String, RGBImage)] = [(.degraded, "x", v.degraded), (.conditioned, "g(x)", v.conditioned), (.proxyMask, "M′", v.proxyMask)]
         let yours = s.maskSource == .user ? painted : nil
-        let maskPane = brush.flatMap { b in painted.map { b.overlay(on: $0) } } ?? ExplorerView.maskImage(yours ?? v.chosenMask)
+        let maskPane = brush.flatMap { b in painted.map { b.overlay(on: $0) } } ?? RGBImage(mask: yours ?? v.chosenMask)
         top.append((.mask, "mask: " + Self.maskName(s.maskSource) + (brush.map { " [\($0.mode.rawValue) r=\($0.radius)]" } ?? ""), maskPane))
         if let t = v.truth { top.append((.truth, "ground truth", t)) }
         let layout = ExplorerLayout(columns: screen.columns, rows: screen.rows, top: top.map(\.0), samplerRows: v.rows.count, guidancePanes: showGuidancePanes)
         self.layout = layout
         let (paneColumns, imageRows) = (layout.paneColumns, layout.imageRows)
-        if display.graphics == .sixel {
-            let fit = CellFit(squareIn: paneColumns, imageRows, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
-            maskPaneDrawn = (fit.columns, fit.rows)
-        } else {
-            maskPaneDrawn = (paneColumns, imageRows)
-        }
+        maskPaneDrawn = display.imageMode.cells(columns: paneColumns, rows: imageRows)
         var images: [(ExplorerLayout.Rect, RGBImage, crisp: Bool)] = []
         func place(_ pane: ExplorerLayout.Pane, _ label: String, _ image: RGBImage?) {
             guard let rect = layout.panes[pane] else { return }
@@ -73,9 +68,8 @@ extension ExplorerApp {
         drawFooter(on: screen)
         screen.present()
         let textShown = monotonicSeconds()
-        let mode = ImageMode(graphics: display.graphics, cellWidth: display.cellWidth, cellHeight: display.cellHeight)
         for (rect, image, crisp) in images {
-            screen.place(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, mode: mode)
+            screen.place(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, mode: display.imageMode)
         }
         return textShown
     }

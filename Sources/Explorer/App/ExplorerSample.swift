@@ -43,4 +43,6 @@ public struct ExplorerDisplay: Sendable {
         self.cellHeight = cellHeight
         self.theme = theme
     }
+
+    var imageMode: ImageMode { ImageMode(graphics: graphics, cellWidth: cellWidth, cellHeight: cellHeight) }
 }

@@ -31,9 +31,6 @@ struct ExplorerView: Sendable {
     /// The settings shown are a knob key's, not yet applied by the worker.
     var applying = false
 
-    /// A {0, 1} mask [1, 1, R, R] as a black-and-white image.
-    static func maskImage(_ m: Tensor) -> RGBImage { RGBImage(tensor: Tensor.concatenate([m, m, m], axis: 1).map { $0 * 2 - 1 }) }
-
 }
 
 extension ExplorerView {
@@ -60,7 +57,7 @@ extension ExplorerView {
             return r
         }
         self.init(degraded: RGBImage(tensor: s.degraded).clamped(), conditioned: RGBImage(tensor: s.conditioned).clamped(),
-                  proxyMask: Self.maskImage(s.proxyMask), truth: s.truth.map { RGBImage(tensor: $0).clamped() }, chosenMask: s.chosenMask,
+                  proxyMask: RGBImage(mask: s.proxyMask), truth: s.truth.map { RGBImage(tensor: $0).clamped() }, chosenMask: s.chosenMask,
                   rows: rows, settings: s.settings, coverage: s.proxyCoverage, compare: s.compare, finished: s.isFinished)
     }
 }

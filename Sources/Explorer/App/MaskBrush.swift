@@ -61,7 +61,7 @@ struct MaskBrush: Equatable, Sendable {
     /// the theme-independent brush colour (orange to paint, cyan to erase).
     func overlay(on mask: Tensor) -> RGBImage {
         let r = mask.shape[3]
-        var image = RGBImage(tensor: Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 })
+        var image = RGBImage(mask: mask)
         let colour: (Float, Float, Float) = mode == .paint ? (1, 0.55, 0) : (0, 0.8, 1)
         for py in max(y - radius - 1, 0)...min(y + radius + 1, r - 1) {
             for px in max(x - radius - 1, 0)...min(x + radius + 1, r - 1) where covers(px, py) {

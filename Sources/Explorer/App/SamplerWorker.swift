@@ -113,7 +113,7 @@ private struct WorkerState {
             do {
                 try Folder.create(folder)
                 let path = (1...).lazy.map { folder + "/mask-\($0).png" }.first { pathKind($0) == .missing }!
-                try ImageFile.write(ExplorerView.maskImage(mask), to: path)
+                try ImageFile.write(RGBImage(mask: mask), to: path)
                 return "saved your mask to \(path) (use it with --mask \(path))"
             } catch {
                 return "cannot save the mask: \(error)"

@@ -195,7 +195,9 @@ public final class ExplorerSession {
             written.append(path)
         }
         func saveMask(_ mask: Tensor, _ name: String) throws {
-            try save(Tensor.concatenate([mask, mask, mask], axis: 1).map { $0 * 2 - 1 }, name)
+            let path = partial + "/" + name + ".png"
+            try ImageFile.write(RGBImage(mask: mask), to: path)
+            written.append(path)
         }
         let sheet = partial + "/contact_sheet.png"
         try ImageFile.write(contactSheet(), to: sheet)

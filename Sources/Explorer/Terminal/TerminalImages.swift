@@ -4,6 +4,14 @@ import Imaging
 public struct ImageMode: Sendable, Equatable {
     public var graphics: TerminalCapabilities.Graphics
     public var cellWidth: Int, cellHeight: Int
+
+    /// The cells an image placed in `columns` × `rows` cells covers: all of them as text, the largest
+    /// square of whole cells as sixel.
+    public func cells(columns: Int, rows: Int) -> (columns: Int, rows: Int) {
+        guard graphics == .sixel else { return (columns, rows) }
+        let fit = CellFit(squareIn: columns, rows, cellWidth: cellWidth, cellHeight: cellHeight)
+        return (fit.columns, fit.rows)
+    }
 }
 
 extension TerminalScreen {

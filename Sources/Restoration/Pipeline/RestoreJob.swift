@@ -110,10 +110,10 @@ public struct RestoreJob {
         let conditioned = conditioning.output
         let sampler = pipeline.makeSampler(degraded: degraded, conditioning: conditioning, settings: settings, userMask: userMask?.tensor)
         if saveMasks {
-            try ImageFile.write(maskImage(sampler.proxyMask), to: base + "_proxy_mask.png")
-            if let m = sampler.learnedMask { try ImageFile.write(maskImage(m), to: base + "_mask.png") }
+            try ImageFile.write(RGBImage(mask: sampler.proxyMask), to: base + "_proxy_mask.png")
+            if let m = sampler.learnedMask { try ImageFile.write(RGBImage(mask: m), to: base + "_mask.png") }
             // The mask masked guidance uses (the chosen source's), whatever it is.
-            if settings.guidance == .masked { try ImageFile.write(maskImage(sampler.mask(of: settings.maskSource)), to: base + "_guidance_mask.png") }
+            if settings.guidance == .masked { try ImageFile.write(RGBImage(mask: sampler.mask(of: settings.maskSource)), to: base + "_guidance_mask.png") }
         }
         var last: SamplerState? = nil
         var model = 0.0, guidance = 0.0
@@ -160,10 +160,5 @@ public struct RestoreJob {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(Array(try encoder.encode(record)), to: path)
-    }
-
-    func maskImage(_ mask: Tensor) -> RGBImage {
-        let (h, w) = (mask.shape[2], mask.shape[3])
-        return RGBImage(width: w, height: h, samples: mask.scalars + mask.scalars + mask.scalars)
     }
 }

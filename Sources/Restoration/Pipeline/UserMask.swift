@@ -1,6 +1,15 @@
 import Imaging
 import Tensors
 
+extension RGBImage {
+    /// A {0, 1} mask ([N, 1, R, R]; the first one) as a picture: white where guidance acts.
+    public init(mask: Tensor) {
+        let (h, w) = (mask.shape[2], mask.shape[3])
+        let plane = Array(mask.scalars.prefix(h * w))
+        self.init(width: w, height: h, samples: plane + plane + plane)
+    }
+}
+
 /// A guidance mask the user drew: any PNG or JPEG, resized to the model's resolution (area filter),
 /// white (brightness above one half) where guidance may act.
 public enum UserMask {
