@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "CCPUFeatures", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO"]),
+        .target(name: "FaceFinding", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FileIO", "CSixel", "CNcursesw"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "PseudoTerminal"]),
@@ -35,7 +36,7 @@ let package = Package(
 
         // The thin executable: argument parsing and wiring only.
         .executableTarget(name: "dnr", dependencies: [
-            "Imaging", "Tensors", "FaceID", "Restoration", "Explorer", "Benchmarks", "FileIO", "CommandLineSupport",
+            "Imaging", "Tensors", "FaceID", "FaceFinding", "Restoration", "Explorer", "Benchmarks", "FileIO", "CommandLineSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceFindingTests", dependencies: ["FaceFinding", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID", "TestSupport"]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "PseudoTerminal", "TestSupport", "dnr"]),

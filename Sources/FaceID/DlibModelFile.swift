@@ -1,7 +1,7 @@
 import FileIO
 
-/// One layer record of the `.dat` file, in execution (bottom-to-top) order.
-enum DlibLayer {
+/// One layer record of a dlib network file, in execution (bottom-to-top) order.
+package enum DlibLayer {
     case convolution(weight: Tensor4, bias: [Float], stride: Int, padding: Int)
     case affine(gamma: [Float], beta: [Float])
     case relu
@@ -10,7 +10,7 @@ enum DlibLayer {
     case addPrevious
     case fullyConnected(weight: [Float], inputs: Int, outputs: Int)  // [in][out]
 
-    var kind: String {
+    package var kind: String {
         switch self {
         case .convolution: "con"
         case .affine: "affine"
@@ -23,9 +23,9 @@ enum DlibLayer {
     }
 }
 
-struct Tensor4 {
-    let shape: [Int]
-    let values: [Float]
+package struct Tensor4 {
+    package let shape: [Int]
+    package let values: [Float]
 }
 
 /// The parsed model: input means, the similarity threshold and the 108 layer records.
@@ -60,23 +60,23 @@ public enum RecognizerModelFile {
         return Set(chain.reversed().enumerated().filter { $0.element }.map(\.offset))
     }()
 
-    static func load(_ path: String, verifyChecksum: Bool = true) throws(RecognizerModelError) -> DlibModel {
+    static func load(_ path: String, verifyChecksum: Bool = true) throws(DlibModelError) -> DlibModel {
         let bytes: [UInt8]
         do { bytes = try AtomicFile.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
         if verifyChecksum {
             let digest = Checksum.sha256(bytes)
-            if digest != sha256 { throw .wrongChecksum(path: path, expected: sha256, found: digest) }
+            if digest != sha256 { throw .wrongChecksum(path: path, file: name, expected: sha256, found: digest) }
         }
         return try parse(bytes, path: path)
     }
 
     /// Reads a file's bytes as the loader does, without a checksum, and keeps nothing: the loader's
     /// answer to any bytes (used by the fuzzer, which feeds it strangers' files).
-    public static func check(_ bytes: [UInt8], path: String) throws(RecognizerModelError) {
+    public static func check(_ bytes: [UInt8], path: String) throws(DlibModelError) {
         _ = try parse(bytes, path: path)
     }
 
-    static func parse(_ bytes: [UInt8], path: String) throws(RecognizerModelError) -> DlibModel {
+    static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> DlibModel {
         var r = DlibReader(bytes: bytes, path: path)
         guard try r.signed() == 1 else { throw r.malformed("loss wrapper version must be 1") }
         let lossVersion = try r.string()
@@ -109,7 +109,8 @@ public enum RecognizerModelFile {
         return DlibModel(means: means, distanceThreshold: threshold, layers: layers)
     }
 
-    private static func readLayer(_ r: inout DlibReader) throws(RecognizerModelError) -> DlibLayer {
+    /// One layer record (shared by every dlib network file dnr reads).
+    package static func readLayer(_ r: inout DlibReader) throws(DlibModelError) -> DlibLayer {
         let version = try r.string()
         switch version {
         case "con_4", "con_5", "con_6":

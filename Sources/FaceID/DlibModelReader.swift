@@ -1,17 +1,18 @@
 import Foundation
 
-/// Why the recognizer's model file could not be used; one line each.
-public enum RecognizerModelError: Error, CustomStringConvertible, Equatable, Sendable {
+/// Why one of dlib's model files (the recognizer, the face detector, the landmark predictor) could
+/// not be used; one line each.
+public enum DlibModelError: Error, CustomStringConvertible, Equatable, Sendable {
     case unreadable(path: String, reason: String)
-    case wrongChecksum(path: String, expected: String, found: String)
+    case wrongChecksum(path: String, file: String, expected: String, found: String)
     case truncated(path: String, offset: Int)
     case malformed(path: String, offset: Int, reason: String)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): \(reason)"
-        case .wrongChecksum(let path, let expected, let found):
-            "\(path): not dlib_face_recognition_resnet_model_v1.dat (sha256 \(found.prefix(16))…, expected \(expected.prefix(16))…); the file is wrong or altered"
+        case .wrongChecksum(let path, let file, let expected, let found):
+            "\(path): not \(file) (sha256 \(found.prefix(16))…, expected \(expected.prefix(16))…); the file is wrong or altered"
         case .truncated(let path, let offset): "\(path): the model file ends early (at byte \(offset)); it is truncated"
         case .malformed(let path, let offset, let reason): "\(path): malformed model file at byte \(offset): \(reason)"
         }
@@ -19,28 +20,28 @@ public enum RecognizerModelError: Error, CustomStringConvertible, Equatable, Sen
 }
 
 /// Reads the primitives of dlib's serialisation format (see docs: face-recognizer-spec §5.1).
-struct DlibReader {
-    let bytes: [UInt8]
-    let path: String
-    private(set) var offset = 0
+package struct DlibReader {
+    package let bytes: [UInt8]
+    package let path: String
+    package private(set) var offset = 0
 
-    init(bytes: [UInt8], path: String) {
+    package init(bytes: [UInt8], path: String) {
         self.bytes = bytes
         self.path = path
     }
 
-    var atEnd: Bool { offset == bytes.count }
+    package var atEnd: Bool { offset == bytes.count }
 
-    mutating func byte() throws(RecognizerModelError) -> UInt8 {
+    package mutating func byte() throws(DlibModelError) -> UInt8 {
         guard offset < bytes.count else { throw .truncated(path: path, offset: offset) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    func malformed(_ reason: String) -> RecognizerModelError { .malformed(path: path, offset: offset, reason: reason) }
+    package func malformed(_ reason: String) -> DlibModelError { .malformed(path: path, offset: offset, reason: reason) }
 
     /// Control byte (sign in bit 7, byte count in bits 0–3), then the little-endian magnitude.
-    mutating func signed() throws(RecognizerModelError) -> Int {
+    package mutating func signed() throws(DlibModelError) -> Int {
         let control = try byte()
         let count = Int(control & 0x0F)
         guard (1...8).contains(count), control & 0x70 == 0 else { throw malformed("bad integer control byte 0x\(String(control, radix: 16))") }
@@ -50,13 +51,13 @@ struct DlibReader {
         return control & 0x80 != 0 ? -Int(magnitude) : Int(magnitude)
     }
 
-    mutating func unsigned() throws(RecognizerModelError) -> Int {
+    package mutating func unsigned() throws(DlibModelError) -> Int {
         let value = try signed()
         guard value >= 0 else { throw malformed("negative value where an unsigned integer was expected") }
         return value
     }
 
-    mutating func string() throws(RecognizerModelError) -> String {
+    package mutating func string() throws(DlibModelError) -> String {
         let length = try unsigned()
         guard length <= 256 else { throw malformed("string length \(length) is implausible") }
         guard offset + length <= bytes.count else { throw .truncated(path: path, offset: bytes.count) }
@@ -64,7 +65,7 @@ struct DlibReader {
         return String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
     }
 
-    mutating func bool() throws(RecognizerModelError) -> Bool {
+    package mutating func bool() throws(DlibModelError) -> Bool {
         switch try byte() {
         case UInt8(ascii: "1"): return true
         case UInt8(ascii: "0"): return false
@@ -73,7 +74,7 @@ struct DlibReader {
     }
 
     /// dlib's portable real: mantissa and exponent as signed integers, value = m·2^e.
-    mutating func real() throws(RecognizerModelError) -> Double {
+    package mutating func real() throws(DlibModelError) -> Double {
         let mantissa = try signed(), exponent = try signed()
         switch exponent {
         case 32000: return .infinity
@@ -84,7 +85,7 @@ struct DlibReader {
     }
 
     /// A resizable tensor: version 2, four dimensions, then raw little-endian float32 values.
-    mutating func tensor() throws(RecognizerModelError) -> (shape: [Int], values: [Float]) {
+    package mutating func tensor() throws(DlibModelError) -> (shape: [Int], values: [Float]) {
         guard try signed() == 2 else { throw malformed("tensor version must be 2") }
         let shape = [try signed(), try signed(), try signed(), try signed()]
         guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor dimension \(shape)") }
@@ -104,7 +105,7 @@ struct DlibReader {
     }
 
     /// A shape without data: version 1, then four dimensions.
-    mutating func aliasTensor() throws(RecognizerModelError) -> [Int] {
+    package mutating func aliasTensor() throws(DlibModelError) -> [Int] {
         guard try signed() == 1 else { throw malformed("alias tensor version must be 1") }
         return [try signed(), try signed(), try signed(), try signed()]
     }

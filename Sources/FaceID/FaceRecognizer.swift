@@ -63,24 +63,24 @@ public final class FaceRecognizer: @unchecked Sendable {
     /// Loads the model from its original `.dat` file, verifying its sha256 first.
     /// `foldAffine`: fold each affine layer into the convolution before it (the default); false keeps
     /// them apart, as in the file.
-    public convenience init(modelPath: String, foldAffine: Bool = true) throws(RecognizerModelError) {
+    public convenience init(modelPath: String, foldAffine: Bool = true) throws(DlibModelError) {
         try self.init(model: RecognizerModelFile.load(modelPath), path: modelPath, foldAffine: foldAffine)
     }
 
-    init(model: DlibModel, path: String, foldAffine: Bool = true) throws(RecognizerModelError) {
+    init(model: DlibModel, path: String, foldAffine: Bool = true) throws(DlibModelError) {
         var layers = model.layers[...]
-        func next(_ kind: String) throws(RecognizerModelError) -> DlibLayer {
+        func next(_ kind: String) throws(DlibModelError) -> DlibLayer {
             guard let layer = layers.popFirst(), layer.kind == kind else {
                 throw .malformed(path: path, offset: 0, reason: "layer \(108 - layers.count) should be \(kind)")
             }
             return layer
         }
-        func convolution() throws(RecognizerModelError) -> Convolution {
+        func convolution() throws(DlibModelError) -> Convolution {
             guard case .convolution(let w, let b, let stride, let padding) = try next("con") else { fatalError() }
             return Convolution(weight: Variable(Tensor(shape: w.shape, scalars: w.values)), bias: Variable(Tensor(shape: [b.count], scalars: b)),
                                stride: stride, padding: padding)
         }
-        func affine() throws(RecognizerModelError) -> Affine {
+        func affine() throws(DlibModelError) -> Affine {
             guard case .affine(let g, let b) = try next("affine") else { fatalError() }
             return Affine(gamma: Variable(Tensor(shape: [g.count], scalars: g)), beta: Variable(Tensor(shape: [b.count], scalars: b)))
         }

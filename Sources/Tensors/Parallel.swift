@@ -20,7 +20,7 @@ enum ProcessInfoCores {
 /// Runs `body(range)` over `0..<count` split into contiguous chunks, in parallel when the work is
 /// large enough (`count * costPerItem` above about 32k operations) to beat the dispatch overhead.
 @inline(__always)
-func parallelChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+package func parallelChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
     let workers = Parallelism.workers
     if workers <= 1 || count < 2 || count * costPerItem < 32_768 {
         body(0..<count)

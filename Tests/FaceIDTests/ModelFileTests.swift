@@ -46,7 +46,7 @@ import Testing
     /// product and trapped; it must be a clear error.
     @Test func fuzzedTensorDimensionsAreAClearError() throws {
         let fuzzed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixture("fuzz/dat-huge-dimensions.bin"))))
-        #expect(throws: RecognizerModelError.self) { try RecognizerModelFile.parse(fuzzed, path: "fuzzed") }
+        #expect(throws: DlibModelError.self) { try RecognizerModelFile.parse(fuzzed, path: "fuzzed") }
     }
 
     @Test func truncatedFileIsRefused() throws {
@@ -55,14 +55,14 @@ import Testing
         #expect {
             try FaceRecognizer(modelPath: path)
         } throws: { error in
-            guard case .wrongChecksum? = error as? RecognizerModelError else { return false }
+            guard case .wrongChecksum? = error as? DlibModelError else { return false }
             return "\(error)".contains("not dlib_face_recognition_resnet_model_v1.dat")
         }
         // Without the checksum, the parser itself notices.
         #expect {
             try RecognizerModelFile.parse(Array(bytes.prefix(1_000_000)), path: "cut")
         } throws: { error in
-            guard case .truncated? = error as? RecognizerModelError else { return false }
+            guard case .truncated? = error as? DlibModelError else { return false }
             return true
         }
     }
@@ -75,7 +75,7 @@ import Testing
         #expect {
             try FaceRecognizer(modelPath: path)
         } throws: { error in
-            guard case .wrongChecksum? = error as? RecognizerModelError else { return false }
+            guard case .wrongChecksum? = error as? DlibModelError else { return false }
             return true
         }
     }
@@ -86,7 +86,7 @@ import Testing
         #expect {
             try RecognizerModelFile.parse(altered, path: "wrong")
         } throws: { error in
-            guard case .malformed? = error as? RecognizerModelError else { return false }
+            guard case .malformed? = error as? DlibModelError else { return false }
             return true
         }
     }

@@ -8,7 +8,7 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable {
     case missing(path: String, hint: String)
     case badConfiguration(path: String, reason: String)
     case weights(SafetensorsError)
-    case recognizer(RecognizerModelError)
+    case recognizer(DlibModelError)
 
     public var description: String {
         switch self {

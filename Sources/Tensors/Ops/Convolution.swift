@@ -19,17 +19,20 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 
     /// Unfolds one image [C, H, W] into columns [C·kH·kW, outH·outW]; rows are `rowStride` apart
     /// (the output plane by default, more when several images share one column matrix).
-    func unfold(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
-        let (oh, ow) = (outputHeight, outputWidth)
-        let rowStride = rowStride ?? oh * ow
-        parallelChunks(patchSize, costPerItem: outputPlane) { rows in
+    /// `outputRows` unfolds only that band of output rows (a large image is convolved band by band).
+    func unfold(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil,
+                outputRows: Range<Int>? = nil) {
+        let ow = outputWidth
+        let band = outputRows ?? 0..<outputHeight
+        let rowStride = rowStride ?? band.count * ow
+        parallelChunks(patchSize, costPerItem: band.count * ow) { rows in
             for row in rows {
                 let c = row / (kernelHeight * kernelWidth), i = (row / kernelWidth) % kernelHeight, j = row % kernelWidth
                 let plane = x + c * height * width
                 let out = columns + row * rowStride
-                for oy in 0..<oh {
+                for oy in band {
                     let iy = oy * stride - padding + i
-                    let line = out + oy * ow
+                    let line = out + (oy - band.lowerBound) * ow
                     if iy < 0 || iy >= height {
                         line.update(repeating: 0, count: ow)
                         continue
@@ -94,6 +97,9 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     }
 }
 
+/// The most floats the forward convolution unfolds at once (128 MB).
+let maximumColumnFloats = 32 * 1024 * 1024
+
 extension Tensor {
     func convolutionGeometry(kernel: [Int], stride: Int, padding: Int) -> ConvolutionGeometry {
         precondition(rank == 4, "conv2d needs NCHW input, got \(shape)")
@@ -124,22 +130,29 @@ extension Tensor {
             batchedForward(x, weight: weight, geometry: g, into: &out)
             return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
         }
-        var columns = uninitializedFloats(g.isPointwise ? 0 : g.patchSize * g.outputPlane)
+        // A large image (a photo for the face detector) is unfolded a band of output rows at a time,
+        // so the columns stay within `maximumColumnFloats`.
+        let bandRows = g.isPointwise ? g.outputHeight
+            : Swift.max(1, Swift.min(g.outputHeight, maximumColumnFloats / Swift.max(1, g.patchSize * g.outputWidth)))
+        var columns = uninitializedFloats(g.isPointwise ? 0 : g.patchSize * bandRows * g.outputWidth)
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { y in
                     columns.withUnsafeMutableBufferPointer { col in
                         for b in 0..<n {
                             let image = input.baseAddress! + b * g.channels * g.height * g.width
-                            let source: UnsafePointer<Float>
+                            let target = y.baseAddress! + b * outC * g.outputPlane
                             if g.isPointwise {
-                                source = image
-                            } else {
-                                g.unfold(image, into: col.baseAddress!)
-                                source = UnsafePointer(col.baseAddress!)
+                                gemm(w.baseAddress!, image, target, m: outC, n: g.outputPlane, k: g.patchSize, accumulate: true)
+                                continue
                             }
-                            gemm(w.baseAddress!, source, y.baseAddress! + b * outC * g.outputPlane,
-                                 m: outC, n: g.outputPlane, k: g.patchSize, accumulate: true)
+                            for first in Swift.stride(from: 0, to: g.outputHeight, by: bandRows) {
+                                let band = first..<Swift.min(g.outputHeight, first + bandRows)
+                                g.unfold(image, into: col.baseAddress!, outputRows: band)
+                                gemm(w.baseAddress!, col.baseAddress!, target + first * g.outputWidth,
+                                     m: outC, n: band.count * g.outputWidth, k: g.patchSize, accumulate: true,
+                                     outputRowStride: g.outputPlane)
+                            }
                         }
                     }
                 }

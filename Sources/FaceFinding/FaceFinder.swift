@@ -1,0 +1,50 @@
+import FaceID
+import Imaging
+
+/// A face found in a photo: the detector's box and score, dlib's five landmarks (the corners of
+/// both eyes and the base of the nose), and where its chip lies.
+public struct FoundFace: Equatable, Codable, Sendable {
+    public var box: PixelRect
+    public var score: Double
+    public var landmarks: [Landmark]
+
+    /// Where the chip of `size` px lies in the photo (dlib's framing, padding 0.25: the training faces').
+    public func placement(size: Int) -> ChipPlacement { ChipPlacement(landmarks: landmarks, size: size) }
+
+    /// The side, in photo pixels, of this face's chip (how large the face is, in the models' framing).
+    public var chipSideInPhoto: Double {
+        let p = placement(size: 100)
+        return p.right - p.left + 1
+    }
+}
+
+/// Finds the faces in a photo and cuts and pastes their chips, all as dlib does (see `FaceDetector`,
+/// `LandmarkPredictor`, `ChipPlacement`).
+public final class FaceFinder: Sendable {
+    public let detector: FaceDetector
+    public let predictor: LandmarkPredictor
+
+    public init(detector: FaceDetector, predictor: LandmarkPredictor) {
+        (self.detector, self.predictor) = (detector, predictor)
+    }
+
+    /// Both models from the project's `Models/` folder.
+    public static func loadDefault() throws(DlibModelError) -> FaceFinder {
+        FaceFinder(detector: try FaceDetector.loadDefault(), predictor: try LandmarkPredictor.loadDefault())
+    }
+
+    /// Every face found, best score first. `upsample`: doublings before detection (each halves the
+    /// smallest face found: about 80 px boxes at 0, 40 at 1, 20 at 2).
+    public func find(in image: RGBImage, upsample: Int = 1) -> [FoundFace] {
+        let photo = ByteImage(image)
+        return detector.detect(in: photo, upsample: upsample, threshold: 0).map { detection in
+            FoundFace(box: detection.box, score: detection.score, landmarks: predictor.landmarks(in: photo, box: detection.box))
+        }
+    }
+
+    /// The face's chip, `size` × `size`, cut as dlib's `get_face_chip` cuts it (bilinear, from a
+    /// `pyramid_down<2>` level when the face is large; black outside the photo).
+    public static func chip(of face: FoundFace, from image: RGBImage, size: Int) -> RGBImage {
+        FaceChipExtraction.extract(ByteImage(image), placement: face.placement(size: size)).rgbImage
+    }
+}
