@@ -16,7 +16,7 @@ public struct ChipPlacement: Equatable, Codable, Sendable {
                         (0.3340850613712, 0.2290642403242), (0.4901123135679, 0.6277975316475)]
         let from = template.map { ((padding + $0.0) / (2 * padding + 1) * Double(size), (padding + $0.1) / (2 * padding + 1) * Double(size)) }
         let to = landmarks.map { (Double($0.x), Double($0.y)) }
-        let t = AffineTransform.similarity(from: from, to: to)
+        let t = PointTransform.similarity(from: from, to: to)
         angle = atan2(t.m10, t.m00)
         let scale = (t.m00 * t.m00 + t.m10 * t.m10).squareRoot()
         let (cx, cy) = t.apply(Double(size) / 2, Double(size) / 2)
@@ -38,15 +38,15 @@ public struct ChipPlacement: Equatable, Codable, Sendable {
     }
 
     /// The map from chip pixels to `r`'s rotated frame: (0,0), (size−1, 0), (0, size−1) onto its corners.
-    func chipToFrame(_ r: RealRect) -> AffineTransform {
+    func chipToFrame(_ r: RealRect) -> PointTransform {
         let corners = rotatedCorners(of: r)
         let (a, b, c) = (corners[0], corners[1], corners[2])
         let n = Double(size - 1)
-        return AffineTransform(m00: (b.0 - a.0) / n, m01: (c.0 - a.0) / n, m10: (b.1 - a.1) / n, m11: (c.1 - a.1) / n, tx: a.0, ty: a.1)
+        return PointTransform(m00: (b.0 - a.0) / n, m01: (c.0 - a.0) / n, m10: (b.1 - a.1) / n, m11: (c.1 - a.1) / n, tx: a.0, ty: a.1)
     }
 
     /// Chip pixel → photo pixel.
-    public var chipToPhoto: AffineTransform { chipToFrame(rect) }
+    public var chipToPhoto: PointTransform { chipToFrame(rect) }
 }
 
 enum FaceChipExtraction {

@@ -48,7 +48,7 @@ public final class LandmarkPredictor: Sendable {
         let points = mean.count / 2
         var values: [Float] = []
         for (cascade, trees) in m.cascades.enumerated() {
-            let t = AffineTransform.similarity(
+            let t = PointTransform.similarity(
                 from: (0..<points).map { (Double(mean[2 * $0]), Double(mean[2 * $0 + 1])) },
                 to: (0..<points).map { (Double(shape[2 * $0]), Double(shape[2 * $0 + 1])) })
             let (m00, m01, m10, m11) = (Float(t.m00), Float(t.m01), Float(t.m10), Float(t.m11))

@@ -32,7 +32,7 @@ public enum PasteBack {
 
         let toPhoto = placement.chipToPhoto
         let ratio = Double(placement.size - 1) / Double(max(change.width - 1, 1))
-        let chipToPhoto = AffineTransform(m00: toPhoto.m00 * ratio, m01: toPhoto.m01 * ratio, m10: toPhoto.m10 * ratio,
+        let chipToPhoto = PointTransform(m00: toPhoto.m00 * ratio, m01: toPhoto.m01 * ratio, m10: toPhoto.m10 * ratio,
                                           m11: toPhoto.m11 * ratio, tx: toPhoto.tx, ty: toPhoto.ty)
         let toChip = chipToPhoto.inverse
         let side = Double(change.width), w = change.width

@@ -1,5 +1,5 @@
 /// A 2-D affine map p ↦ M·p + t (dlib's `point_transform_affine`).
-public struct AffineTransform: Equatable, Codable, Sendable {
+public struct PointTransform: Equatable, Codable, Sendable {
     /// Row-major [[m00, m01], [m10, m11]].
     public var m00: Double, m01: Double, m10: Double, m11: Double
     public var tx: Double, ty: Double
@@ -8,16 +8,16 @@ public struct AffineTransform: Equatable, Codable, Sendable {
         (m00 * x + m01 * y + tx, m10 * x + m11 * y + ty)
     }
 
-    public var inverse: AffineTransform {
+    public var inverse: PointTransform {
         let det = m00 * m11 - m01 * m10
         let (i00, i01, i10, i11) = (m11 / det, -m01 / det, -m10 / det, m00 / det)
-        return AffineTransform(m00: i00, m01: i01, m10: i10, m11: i11, tx: -(i00 * tx + i01 * ty), ty: -(i10 * tx + i11 * ty))
+        return PointTransform(m00: i00, m01: i01, m10: i10, m11: i11, tx: -(i00 * tx + i01 * ty), ty: -(i10 * tx + i11 * ty))
     }
 
     /// The least-squares similarity (rotation, uniform scale, translation; no reflection) taking
     /// `from` onto `to`, as dlib's `find_similarity_transform` (Umeyama 1991). In 2-D the SVD has
     /// a closed form: the rotation angle is atan2(c − b, a + d) of the cross-covariance [[a, b], [c, d]].
-    public static func similarity(from: [(Double, Double)], to: [(Double, Double)]) -> AffineTransform {
+    public static func similarity(from: [(Double, Double)], to: [(Double, Double)]) -> PointTransform {
         precondition(from.count == to.count && !from.isEmpty)
         let n = Double(from.count)
         let meanFrom = (from.reduce(0) { $0 + $1.0 } / n, from.reduce(0) { $0 + $1.1 } / n)
@@ -36,7 +36,7 @@ public struct AffineTransform: Equatable, Codable, Sendable {
         let (cosine, sine) = norm > 0 ? ((a + d) / norm, (c - b) / norm) : (1.0, 0.0)
         let scale = sigmaFrom != 0 ? norm / sigmaFrom : 1
         let (m00, m01, m10, m11) = (scale * cosine, -scale * sine, scale * sine, scale * cosine)
-        return AffineTransform(m00: m00, m01: m01, m10: m10, m11: m11,
+        return PointTransform(m00: m00, m01: m01, m10: m10, m11: m11,
                                tx: meanTo.0 - (m00 * meanFrom.0 + m01 * meanFrom.1),
                                ty: meanTo.1 - (m10 * meanFrom.0 + m11 * meanFrom.1))
     }

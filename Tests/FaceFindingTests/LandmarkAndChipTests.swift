@@ -43,7 +43,7 @@ import Testing
         let (angle, scale) = (0.3, 1.7)
         let points = [(0.0, 0.0), (10.0, 2.0), (3.0, 8.0), (-4.0, 5.0), (6.0, -3.0)]
         let moved = points.map { p in (scale * (cos(angle) * p.0 - sin(angle) * p.1) + 4, scale * (sin(angle) * p.0 + cos(angle) * p.1) - 7) }
-        let t = AffineTransform.similarity(from: points, to: moved)
+        let t = PointTransform.similarity(from: points, to: moved)
         #expect(abs(t.m00 - scale * cos(angle)) < 1e-12 && abs(t.m10 - scale * sin(angle)) < 1e-12)
         #expect(abs(t.tx - 4) < 1e-12 && abs(t.ty + 7) < 1e-12)
         let back = t.inverse.apply(t.apply(2, 3).0, t.apply(2, 3).1)

@@ -43,7 +43,7 @@ public enum FaceRestorer {
         do { return .conditionerOnly(conditioner, try FaceRecognizer.loadDefault()) } catch { throw .recognizer(error) }
     }
 
-    var resolution: Int {
+    public var resolution: Int {
         switch self {
         case .pipeline(let p): p.resolution
         case .conditionerOnly(let c, _): c.configuration.resolution
@@ -55,6 +55,23 @@ public enum FaceRestorer {
         case .conditionerOnly(_, let r): r
         }
     }
+}
+
+/// What restoring one chip gave: the restored chip and the numbers the sidecars record.
+public struct ChipRestoration: Sendable {
+    public var restored: RGBImage
+    /// nil for the IPC alone (`--ipc-only`).
+    public var settings: SamplerSettings?
+    public var steps: Int
+    public var millisecondsPerStep: Double
+    public var modelMillisecondsPerStep: Double
+    public var guidanceMillisecondsPerStep: Double
+    public var identityToConditioner: Float
+    public var inputIdentityToConditioner: Float
+    public var proxyMaskCoverage: Float
+    public var maskCoverage: Float?
+    public var usedLearnedMask: Bool
+    public var maskFile: String?
 }
 
 /// Restores one face file: frame it, run the pipeline (or the IPC alone), write the output at the
@@ -81,30 +98,43 @@ public struct RestoreJob {
         guard ImageFile.format(forPath: output) != nil else { throw ImageError.unsupportedOutputFormat(path: output) }
         let r = restorer.resolution
         let chip = try alignment.chip(from: original, path: input, resolution: r)
-        let degraded = chip.tensor()
         let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
+        let result = try restore(restorer, chip: chip, extrasBase: base, progress: progress)
+        try ImageFile.write(framed(result.restored, original: original), to: output)
+        let record = RestoreRecord(
+            input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: result.settings == nil,
+            settings: result.settings, steps: result.steps, seconds: (monotonicMilliseconds() - start) / 1000,
+            millisecondsPerStep: result.millisecondsPerStep, modelMillisecondsPerStep: result.modelMillisecondsPerStep,
+            guidanceMillisecondsPerStep: result.guidanceMillisecondsPerStep, identityToConditioner: result.identityToConditioner,
+            inputIdentityToConditioner: result.inputIdentityToConditioner, proxyMaskCoverage: result.proxyMaskCoverage,
+            maskCoverage: result.maskCoverage, usedLearnedMask: result.usedLearnedMask, maskFile: result.maskFile)
+        try write(record, to: base + ".json")
+        return record
+    }
+
+    /// One chip (at the restorer's resolution) through the pipeline, or the IPC alone. `extrasBase`:
+    /// where --save-steps and --save-masks files go (the name without extension).
+    public func restore(_ restorer: FaceRestorer, chip: RGBImage, extrasBase: String,
+                        progress: (SamplerState) -> Void = { _ in }) throws -> ChipRestoration {
+        let degraded = chip.tensor()
+        let r = restorer.resolution
         switch restorer {
         case .conditionerOnly(let conditioner, let recognizer):
             let conditioned = withoutGradients { conditioner(Variable(degraded)) }.value
             let restored = RGBImage(tensor: conditioned).clamped()
-            try ImageFile.write(framed(restored, original: original), to: output)
-            let identity = IdentityComparison(recognizer.descriptor(of: chip), recognizer.descriptor(of: restored)).cosine
-            let record = RestoreRecord(
-                input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: true, settings: nil, steps: 0,
-                seconds: (monotonicMilliseconds() - start) / 1000, millisecondsPerStep: 0, modelMillisecondsPerStep: 0,
-                guidanceMillisecondsPerStep: 0, identityToConditioner: 1, inputIdentityToConditioner: identity,
-                proxyMaskCoverage: proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta).sum() / Float(r * r), maskCoverage: nil,
-                usedLearnedMask: false)
-            try write(record, to: base + ".json")
-            return record
+            return ChipRestoration(
+                restored: restored, settings: nil, steps: 0, millisecondsPerStep: 0, modelMillisecondsPerStep: 0, guidanceMillisecondsPerStep: 0,
+                identityToConditioner: 1,
+                inputIdentityToConditioner: IdentityComparison(recognizer.descriptor(of: chip), recognizer.descriptor(of: restored)).cosine,
+                proxyMaskCoverage: proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta).sum() / Float(r * r),
+                maskCoverage: nil, usedLearnedMask: false, maskFile: nil)
         case .pipeline(let pipeline):
-            return try runDiffusion(pipeline, chip: chip, original: original, input: input, output: output, base: base, start: start, progress: progress)
+            return try restoreWithDiffusion(pipeline, chip: chip, base: extrasBase, progress: progress)
         }
     }
 
-    func runDiffusion(_ pipeline: RestorationPipeline, chip: RGBImage, original: RGBImage, input: String, output: String, base: String,
-                      start: Double, progress: (SamplerState) -> Void) throws -> RestoreRecord {
-        let r = pipeline.resolution
+    func restoreWithDiffusion(_ pipeline: RestorationPipeline, chip: RGBImage, base: String,
+                              progress: (SamplerState) -> Void) throws -> ChipRestoration {
         let degraded = chip.tensor()
         let conditioning = pipeline.conditioning(degraded)
         let conditioned = conditioning.output
@@ -127,21 +157,16 @@ public struct RestoreJob {
             last = state
         }
         let restored = RGBImage(tensor: last!.current).clamped()
-        try ImageFile.write(framed(restored, original: original), to: output)
-
         let target = pipeline.recognizer.descriptor(of: RGBImage(tensor: conditioned))
         let count = Double(max(last!.stepCount, 1))
-        let record = RestoreRecord(
-            input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: false, settings: settings, steps: last!.stepCount,
-            seconds: (monotonicMilliseconds() - start) / 1000, millisecondsPerStep: (model + guidance) / count,
+        return ChipRestoration(
+            restored: restored, settings: settings, steps: last!.stepCount, millisecondsPerStep: (model + guidance) / count,
             modelMillisecondsPerStep: model / count, guidanceMillisecondsPerStep: guidance / count,
             identityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: restored), target).cosine,
             inputIdentityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: chip), target).cosine,
             proxyMaskCoverage: sampler.proxyCoverage, maskCoverage: sampler.learnedMask.map { $0.sum() / Float($0.count) },
             usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked && settings.maskSource == .learned,
             maskFile: settings.guidance == .masked && settings.maskSource == .user ? userMask?.path : nil)
-        try write(record, to: base + ".json")
-        return record
     }
 
     /// The restored chip at the input's framing: resized back, or pasted into the FFHQ crop.
@@ -156,7 +181,7 @@ public struct RestoreJob {
         }
     }
 
-    func write(_ record: RestoreRecord, to path: String) throws {
+    func write(_ record: some Encodable, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try AtomicFile.write(Array(try encoder.encode(record)), to: path)
