@@ -116,11 +116,61 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
     }
 
-    @Test func nonSquareInputIsRefused() throws {
+    @Test func nonSquareChipIsRefused() throws {
         let weights = try tinyWeights(), folder = try scratchFolder()
         try ImageFile.write(RGBImage(width: 40, height: 30, fill: (0.5, 0.5, 0.5)), to: folder + "/wide.png")
-        let result = try runDNR(["restore", folder + "/wide.png", "-o", folder + "/out.png", "--weights", weights])
+        let result = try runDNR(["restore", folder + "/wide.png", "-o", folder + "/out.png", "--weights", weights, "--align", "chip"])
         #expect(result.status != 0)
         #expect(result.standardError.contains("40×30 is not a square face chip"))
+    }
+
+    /// A photo: both faces found, restored and pasted back; every pixel the chips do not reach is the
+    /// photo's own; the sidecar lists each face; --faces writes the chips.
+    @Test func restoresEveryFaceInAPhotoAndLeavesTheRestAlone() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        let input = packageRoot + "/Tests/FaceFindingTests/Fixtures/photos/group-01.png"
+        let result = try runDNR(["restore", input, "-o", out + "/p.png", "--weights", weights, "--tprime", "20", "--steps", "2", "--faces"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("2 faces restored"), "\(result.standardOutput)")
+        let (photo, restored) = (try ImageFile.read(input), try ImageFile.read(out + "/p.png"))
+        #expect(restored.width == photo.width && restored.height == photo.height)
+        let record = try JSONDecoder().decode(PhotoRestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/p.json")))
+        #expect(record.faces.count == 2 && record.faces.allSatisfy { $0.action == "restored" && $0.restoration?.steps == 2 })
+        var changedInside = 0
+        for y in 0..<photo.height {
+            for x in 0..<photo.width {
+                let inside = record.faces.contains { face in
+                    let (u, v) = face.chipToPhoto.inverse.apply(Double(x), Double(y))
+                    return u > -1 && v > -1 && u < 32 && v < 32
+                }
+                let same = (0..<3).allSatisfy { restored[$0, y, x] == photo[$0, y, x] }
+                if !inside { #expect(same, "pixel (\(x), \(y)) outside the faces changed") } else if !same { changedInside += 1 }
+            }
+        }
+        #expect(changedInside > 500)
+        for k in 0..<2 {
+            #expect(try ImageFile.read(out + "/p_face\(k)_chip.png").width == 32)
+            #expect(FileManager.default.fileExists(atPath: out + "/p_face\(k)_restored.png"))
+        }
+    }
+
+    @Test func facesLargerThanMaxFaceAreLeftAsTheyAre() throws {
+        let weights = try tinyWeights(), out = try scratchFolder()
+        let input = packageRoot + "/Tests/FaceFindingTests/Fixtures/photos/group-01.png"
+        let result = try runDNR(["restore", input, "-o", out + "/p.png", "--weights", weights, "--steps", "2", "--max-face", "10"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("0 faces restored, 2 larger than --max-face 10 px"), "\(result.standardOutput)")
+        #expect(try ImageFile.read(out + "/p.png") == ImageFile.read(input))
+        let record = try JSONDecoder().decode(PhotoRestoreRecord.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/p.json")))
+        #expect(record.faces.allSatisfy { $0.action.hasPrefix("skipped") && $0.restoration == nil })
+    }
+
+    @Test func photoWithoutFacesIsReportedAndWritesNothing() throws {
+        let weights = try tinyWeights(), folder = try scratchFolder()
+        try ImageFile.write(RGBImage(width: 120, height: 90, fill: (0.5, 0.6, 0.7)), to: folder + "/wall.png")
+        let result = try runDNR(["restore", folder + "/wall.png", "-o", folder + "/out.png", "--weights", weights])
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("wall.png: no faces found"), "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out.png"))
     }
 }
