@@ -18,7 +18,7 @@ public enum ImageFile {
         }
         switch format(of: bytes) {
         case .png: return try PNGCodec.decode(bytes, path: path, background: background).0
-        case .jpeg: return try JPEGCodec.decode(bytes, path: path)
+        case .jpeg: return ExifOrientation.of(jpeg: bytes).applied(to: try JPEGCodec.decode(bytes, path: path))
         case nil:
             if bytes.isEmpty { throw .unreadable(path: path, reason: "the file is empty") }
             throw .notAnImage(path: path)
