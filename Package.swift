@@ -41,7 +41,7 @@ let package = Package(
         ]),
 
         // libFuzzer harnesses for the loaders; a real build only through scripts/fuzz.sh.
-        .executableTarget(name: "dnr-fuzz", dependencies: ["Imaging", "Tensors", "FaceID", "Restoration", "Explorer"]),
+        .executableTarget(name: "dnr-fuzz", dependencies: ["Imaging", "Tensors", "FaceID", "FaceFinding", "Restoration", "Explorer"]),
 
         // Helpers only the tests link: the package root, scratch folders.
         .target(name: "TestSupport"),

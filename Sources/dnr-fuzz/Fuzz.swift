@@ -2,6 +2,7 @@
 // scripts/fuzz.sh (with -sanitize=fuzzer,address and -DFUZZING, libFuzzer supplies main); a
 // plain build gets a stub that says so. DNR_FUZZ_TARGET picks the loader.
 import Explorer
+import FaceFinding
 import FaceID
 import Foundation
 import Imaging
@@ -9,16 +10,20 @@ import Restoration
 import Tensors
 
 enum FuzzTarget: String, CaseIterable {
-    case png, jpeg, safetensors, dat, theme, modelcard, runrecord
+    case png, jpeg, safetensors, dat, detector, landmarks, theme, modelcard, runrecord
 
     /// Feeds one input to the loader; throwing is the expected answer to bad bytes, anything else
     /// (a trap, a sanitizer report, a hang, an unbounded allocation) is a finding.
     func run(_ bytes: [UInt8]) {
         switch self {
         case .png: _ = try? PNGCodec.decode(bytes)
-        case .jpeg: _ = try? JPEGCodec.decode(bytes)
+        case .jpeg:
+            _ = ExifOrientation.of(jpeg: bytes)
+            _ = try? JPEGCodec.decode(bytes)
         case .safetensors: _ = try? Safetensors.decode(bytes)
         case .dat: try? RecognizerModelFile.check(bytes, path: "<fuzz>")
+        case .detector: try? DetectorModelFile.check(bytes, path: "<fuzz>")
+        case .landmarks: try? LandmarkModelFile.check(bytes, path: "<fuzz>")
         case .theme: _ = try? Theme.parse(String(decoding: bytes, as: UTF8.self), path: "<fuzz>")
         case .modelcard: _ = try? JSONDecoder().decode(ModelCard.self, from: Data(bytes))
         case .runrecord: _ = try? JSONDecoder().decode(EvaluationRunRecord.self, from: Data(bytes))
