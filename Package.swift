@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO"]),
         .target(name: "FaceFinding", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FaceFinding", "FileIO"]),
-        .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FileIO", "CSixel", "CNcursesw"]),
+        .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FaceFinding", "FileIO", "CSixel", "CNcursesw"]),
         .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "PseudoTerminal"]),
         // Drives a program on a pseudo-terminal: `dnr bench explorer` and the terminal tests.
         .target(name: "PseudoTerminal", dependencies: ["CNcursesw"]),

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CommandLineSupport
 import Explorer
+import FaceFinding
 import FileIO
 import Foundation
 import Imaging
@@ -18,7 +20,8 @@ struct ExploreCommand: ParsableCommand {
         With no image, opens the shipped samples: the two synthetic astronauts with their ground truth, then the real \
         low-quality faces. [ and ] switch between samples; press ? inside for every key. Images are drawn as sixel \
         graphics when the terminal answers that it can (xterm -ti vt340, mlterm, foot, WezTerm, …), else as coloured \
-        half-blocks, else as ASCII. b paints the guidance mask (keys or the mouse; w saves it for --mask), M switches \
+        half-blocks, else as ASCII. A photo (any non-square image, or --align photo) has its faces found first; each \
+        face is a sample, and a snapshot (s) also writes the whole photo with the faces restored so far. b paints the guidance mask (keys or the mouse; w saves it for --mask), M switches \
         between the learned mask, M′, the fixed facial regions and yours, c compares off / uniform / masked guidance.
         """)
 
@@ -31,11 +34,12 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
     @OptionGroup var sampling: SamplerOptions
     @OptionGroup var mode: GuidanceOptions
-    @OptionGroup var alignment: AlignmentOption
+    @OptionGroup var framing: FramingOptions
     @Option(help: "Where snapshots go.") var snapshots = "dnr-snapshots"
 
     func run() throws {
         let colours = try Theme.load(theme, folders: [ModelLocator.projectFolder("Themes") ?? "Themes"])
+        EngineRuntime.prepare()
         let samples = try chosenSamples()
         guard isatty(STDOUT_FILENO) == 1 && isatty(STDIN_FILENO) == 1 else {
             throw ValidationError("dnr explore needs an interactive terminal; to restore files without one, use dnr restore")
@@ -68,11 +72,28 @@ struct ExploreCommand: ParsableCommand {
             guard images.count == 1, pathKind(images[0]) == .file else {
                 throw ValidationError("--gt names one file, so give one image; for several, pass a folder of ground truths")
             }
-            return [ExplorerSample(path: images[0], truthPath: gt, alignment: alignment.align)]
+            guard let alignment = framing.align.resolved(for: try ImageFile.read(images[0])).alignment else {
+                throw ValidationError("--gt goes with an aligned face, not a photo; pass --align chip or ffhq512")
+            }
+            return [ExplorerSample(path: images[0], truthPath: gt, alignment: alignment)]
         }
         if let gt, pathKind(gt) != .folder { throw ImageError.notFound(path: gt) }
-        let samples = try ExplorerSample.collect(images, truthFolder: gt, alignment: alignment.align)
-        if samples.isEmpty { throw ValidationError("no .png or .jpg images in \(images.joined(separator: ", "))") }
+        var finder: FaceFinder? = nil
+        var samples: [ExplorerSample] = []
+        for sample in try ExplorerSample.collect(images, truthFolder: gt) {
+            let image = try ImageFile.read(sample.path)
+            if let alignment = framing.align.resolved(for: image).alignment {
+                samples.append(ExplorerSample(path: sample.path, truthPath: sample.truthPath, alignment: alignment))
+                continue
+            }
+            if finder == nil { finder = try FaceFinder.loadDefault() }
+            writeStandardError("finding faces in \(sample.path)…\n")
+            let faces = finder!.find(in: image, upsample: framing.detection.upsample)
+            if faces.isEmpty { writeStandardError("\(sample.path): no faces found\(framing.detection.upsample < 2 ? " (smaller faces: --upsample \(framing.detection.upsample + 1))" : "")\n") }
+            samples += faces.enumerated().map { k, face in
+                ExplorerSample(path: sample.path, face: ExplorerSample.PhotoFace(found: face, index: k, count: faces.count))
+            }
+        }
         return samples
     }
 }

@@ -31,6 +31,7 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var sampling: SamplerOptions
     @OptionGroup var mode: GuidanceOptions
     @OptionGroup var framing: FramingOptions
+    @OptionGroup var photoFaces: PhotoFaceOptions
     @Option(name: .customLong("save-steps"), help: "Also save ŷ0 every N steps.") var saveSteps: Int?
     @Flag(name: .customLong("save-masks"), help: "Also save M′ and M as PNG.") var saveMasks = false
     @Flag(name: .customLong("ipc-only"), help: "Write g(x), the IPC's output, without the diffusion (needs only ipc.safetensors).") var ipcOnly = false
@@ -38,7 +39,7 @@ struct RestoreCommand: ParsableCommand {
     func validate() throws {
         if let saveSteps, saveSteps < 1 { throw ValidationError("--save-steps must be ≥ 1") }
         if ipcOnly && (saveSteps != nil || saveMasks) { throw ValidationError("--ipc-only runs no diffusion: --save-steps and --save-masks do not apply") }
-        if let maxFace = framing.maxFace, maxFace < 1 { throw ValidationError("--max-face must be at least 1 px") }
+        if let maxFace = photoFaces.maxFace, maxFace < 1 { throw ValidationError("--max-face must be at least 1 px") }
     }
 
     func run() throws {
@@ -56,8 +57,8 @@ struct RestoreCommand: ParsableCommand {
         var photoJob = PhotoRestoreJob()
         photoJob.chipJob = job
         photoJob.upsample = framing.detection.upsample
-        photoJob.maximumFaceSide = framing.maxFace ?? 3 * restorer.resolution
-        photoJob.saveFaces = framing.saveFaces
+        photoJob.maximumFaceSide = photoFaces.maxFace ?? 3 * restorer.resolution
+        photoJob.saveFaces = photoFaces.saveFaces
         var finder: FaceFinder? = nil
 
         let stepsPerImage = ipcOnly ? 1 : job.settings.plan(scheduleSteps: 1000).count
@@ -126,6 +127,10 @@ struct FramingOptions: ParsableArguments {
     @Option(help: "How inputs are framed: photo (find the faces), chip (a dlib face chip, any square size), ffhq512 (an FFHQ-aligned face), or auto (chip when square, else photo).")
     var align: InputFraming = .auto
     @OptionGroup var detection: DetectionOptions
+}
+
+/// What restore does with the faces of a photo.
+struct PhotoFaceOptions: ParsableArguments {
     @Option(name: .customLong("max-face"), help: ArgumentHelp("Photos: faces whose chip is larger than PX photo pixels are left as they are (default 3× the model's resolution: 192).", valueName: "PX"))
     var maxFace: Int?
     @Flag(name: .customLong("faces"), help: "Photos: also write each face's chip and restored chip (OUT_faceK_chip.png, OUT_faceK_restored.png).")

@@ -244,6 +244,29 @@ final class TmuxSession {
         try session.keys("q")
     }
 
+    /// A photo's faces are the samples; a snapshot also writes the photo with the faces restored so far.
+    @Test func aPhotosFacesAreTheSamples() throws {
+        let weights = try tinyWeights(), snapshots = try scratchFolder()
+        let photo = packageRoot + "/Tests/FaceFindingTests/Fixtures/photos/group-01.png"
+        let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore \(photo) --weights \(weights) --graphics ascii "
+                                      + "--tprime 30 --steps 6 --snapshots \(snapshots); sleep 30")
+        try session.wait(for: "group-01.png — face 1 of 2  (1/2)")
+        try session.keys("n")
+        try session.wait(for: "step 1/6")
+        try session.keys("]")
+        try session.wait(for: "face 2 of 2  (2/2)")
+        try session.keys("n")
+        try session.wait(for: "step 1/6")
+        try session.keys("p")
+        try session.wait(for: "the photo with 2 faces restored so far")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: snapshots)
+        #expect(folders.count == 1)
+        let restored = try ImageFile.read(snapshots + "/" + folders[0] + "/group-01_restored.png")
+        let original = try ImageFile.read(photo)
+        #expect(restored.width == original.width && restored.height == original.height && restored != original)
+        try session.keys("q")
+    }
+
     @Test func aBadThemeIsAClearError() throws {
         let folder = try scratchFolder()
         try "title = red\nlabel = purple\n".write(toFile: folder + "/bad.theme", atomically: true, encoding: .utf8)

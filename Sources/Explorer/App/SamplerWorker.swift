@@ -1,3 +1,4 @@
+import FaceFinding
 import FileIO
 import Dispatch
 import Foundation
@@ -83,9 +84,34 @@ private struct WorkerState {
     /// The user's guidance mask for every sample (a --mask file, then as painted).
     var userMask: Tensor?
     var playing = false
+    /// Per photo, the faces restored so far (the chip each was given and its latest estimate ŷ0),
+    /// kept when the user moves on, so a snapshot can write the whole photo.
+    var restoredFaces: [String: [Int: (input: RGBImage, restored: RGBImage)]] = [:]
+
+    /// Keeps the current face's latest estimate (when the sample is a face of a photo and has stepped).
+    mutating func rememberFace() {
+        guard let face = samples[sampleIndex].face, let estimate = session.estimate else { return }
+        restoredFaces[samples[sampleIndex].path, default: [:]][face.index] = (RGBImage(tensor: session.degraded), RGBImage(tensor: estimate).clamped())
+    }
+
+    /// The photo of the current face with every face restored so far pasted back, into `folder`.
+    mutating func writePhoto(into folder: String) throws -> String? {
+        let sample = samples[sampleIndex]
+        guard sample.face != nil else { return nil }
+        rememberFace()
+        var photo = try ImageFile.read(sample.path)
+        for (index, face) in restoredFaces[sample.path] ?? [:] {
+            guard let found = samples.first(where: { $0.path == sample.path && $0.face?.index == index })?.face?.found else { continue }
+            photo = PasteBack.paste(face.restored, input: face.input, placement: found.placement(size: ExplorerSample.PhotoFace.chipSize), into: photo)
+        }
+        let name = (sample.path.split(separator: "/").last.map(String.init) ?? "photo").split(separator: ".").dropLast().joined(separator: ".")
+        let path = folder + "/" + name + "_restored.png"
+        try ImageFile.write(photo, to: path)
+        return path
+    }
 
     static func title(_ samples: [ExplorerSample], _ index: Int) -> String {
-        samples[index].path + (samples.count > 1 ? "  (\(index + 1)/\(samples.count))" : "")
+        samples[index].name + (samples.count > 1 ? "  (\(index + 1)/\(samples.count))" : "")
     }
 
     /// Runs one command; returns the message to publish with the new view, or nil when nothing changed.
@@ -105,7 +131,11 @@ private struct WorkerState {
         case .sample(let offset): return switchSample(by: offset)
         case .snapshot(let folder):
             let written = (try? session.snapshot(to: folder))?.count ?? 0
-            return written > 0 ? "saved \(written) files (panes, contact sheet, numbers) to \(folder)" : "snapshot failed: cannot write \(folder)"
+            guard written > 0 else { return "snapshot failed: cannot write \(folder)" }
+            guard samples[sampleIndex].face != nil else { return "saved \(written) files (panes, contact sheet, numbers) to \(folder)" }
+            let photo = try? writePhoto(into: folder)
+            let faces = restoredFaces[samples[sampleIndex].path]?.count ?? 0
+            return "saved \(written) files to \(folder)" + (photo.map { ", and the photo with \(faces) face\(faces == 1 ? "" : "s") restored so far: \($0)" } ?? "; the photo could not be written")
         case .setUserMask(let mask):
             userMask = mask
             session.setUserMask(mask)
@@ -133,6 +163,7 @@ private struct WorkerState {
     mutating func switchSample(by offset: Int) -> String {
         guard samples.count > 1 else { return "one sample only: give dnr explore several images or a folder" }
         let index = ((sampleIndex + offset) % samples.count + samples.count) % samples.count
+        rememberFace()
         do {
             let (degraded, truth) = try samples[index].load()
             let next = ExplorerSession(pipeline: pipeline, degraded: degraded, truth: truth, settings: session.settings, userMask: userMask)

@@ -60,6 +60,12 @@ public final class ExplorerSession {
         rebuild()
     }
 
+    /// The latest estimate ŷ0 of the row the settings' guidance names (the first row's without it),
+    /// nil before the first step.
+    public var estimate: Tensor? {
+        (rows.first { $0.mode == settings.guidance } ?? rows.first)?.latest?.predictedStart
+    }
+
     /// The rows' guidance modes.
     public var modes: [GuidanceMode] { rows.map(\.mode) }
     public var isFinished: Bool { rows.allSatisfy(\.sampler.isFinished) }
