@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "FaceFinding", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
         .target(name: "Restoration", dependencies: ["Tensors", "Imaging", "FaceID", "FaceFinding", "FileIO"]),
         .target(name: "Explorer", dependencies: ["Imaging", "Restoration", "Tensors", "FaceID", "FaceFinding", "FileIO", "CSixel", "CNcursesw"]),
-        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "PseudoTerminal"]),
+        .target(name: "Benchmarks", dependencies: ["Tensors", "FaceID", "FaceFinding", "Restoration", "Explorer", "Imaging", "FileIO", "COpenBLAS", "PseudoTerminal"]),
         // Drives a program on a pseudo-terminal: `dnr bench explorer` and the terminal tests.
         .target(name: "PseudoTerminal", dependencies: ["CNcursesw"]),
         .target(name: "CommandLineSupport"),

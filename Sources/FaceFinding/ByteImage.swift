@@ -1,10 +1,11 @@
 import Imaging
 
 /// An 8-bit RGB image, planar like `RGBImage`: what dlib's detector, landmark predictor and chip
-/// extraction read, so that their integer arithmetic can be reproduced exactly.
-struct ByteImage: Equatable {
-    let width: Int
-    let height: Int
+/// extraction read, so that their integer arithmetic can be reproduced exactly. Convert a photo once
+/// when several faces are read from it.
+public struct ByteImage: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
     var samples: [UInt8]  // R plane, G plane, B plane
 
     init(width: Int, height: Int, samples: [UInt8]) {
@@ -13,7 +14,7 @@ struct ByteImage: Equatable {
     }
 
     /// Samples in [0, 1] rounded to the nearest of 256 levels (an 8-bit file's own values come back exactly).
-    init(_ image: RGBImage) {
+    public init(_ image: RGBImage) {
         self.init(width: image.width, height: image.height,
                   samples: image.samples.map { UInt8((min(max($0, 0), 1) * 255).rounded()) })
     }

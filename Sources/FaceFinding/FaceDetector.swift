@@ -72,7 +72,7 @@ public final class FaceDetector: Sendable {
         detect(in: ByteImage(image), upsample: upsample, threshold: threshold)
     }
 
-    func detect(in photo: ByteImage, upsample: Int, threshold: Double) -> [FaceDetection] {
+    public func detect(in photo: ByteImage, upsample: Int = 0, threshold: Double = 0) -> [FaceDetection] {
         var image = photo
         for _ in 0..<upsample { image = PyramidDown2.up(image) }
         var detections = scan(image, threshold: threshold)

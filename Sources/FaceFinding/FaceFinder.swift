@@ -45,6 +45,10 @@ public final class FaceFinder: Sendable {
     /// The face's chip, `size` × `size`, cut as dlib's `get_face_chip` cuts it (bilinear, from a
     /// `pyramid_down<2>` level when the face is large; black outside the photo).
     public static func chip(of face: FoundFace, from image: RGBImage, size: Int) -> RGBImage {
-        FaceChipExtraction.extract(ByteImage(image), placement: face.placement(size: size)).rgbImage
+        chip(of: face, from: ByteImage(image), size: size)
+    }
+
+    public static func chip(of face: FoundFace, from photo: ByteImage, size: Int) -> RGBImage {
+        FaceChipExtraction.extract(photo, placement: face.placement(size: size)).rgbImage
     }
 }

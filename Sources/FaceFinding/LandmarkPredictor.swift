@@ -34,7 +34,7 @@ public final class LandmarkPredictor: Sendable {
         landmarks(in: ByteImage(image), box: box)
     }
 
-    func landmarks(in image: ByteImage, box: PixelRect) -> [Landmark] {
+    public func landmarks(in image: ByteImage, box: PixelRect) -> [Landmark] {
         let m = model
         let mean = m.meanShape
         var shape = mean

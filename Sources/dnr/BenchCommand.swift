@@ -9,8 +9,29 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [BLASBench.self, EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self]
+        subcommands: [BLASBench.self, EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self, FacesBench.self]
     )
+
+    struct FacesBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "faces",
+            abstract: "Finding faces in a photo: detection (upsample 0 and 1), landmarks and chips, next to dlib itself.",
+            discussion: "dlib runs (scripts/bench/faces_dlib.py) when python3 has the dlib package (pip install dlib).")
+
+        @Argument(help: "The photo (default: the shipped Samples/group_photo_1024x768.png).") var photo: String?
+        @Option(help: "Threads for both.") var threads = 2
+        @Option(help: "Timed runs (median reported).") var runs = 3
+        @Option(help: "The dlib script.") var dlibScript = "scripts/bench/faces_dlib.py"
+
+        func run() throws {
+            let path = photo ?? (ModelLocator.projectFolder("Samples").map { $0 + "/group_photo_1024x768.png" } ?? "Samples/group_photo_1024x768.png")
+            let models = ModelLocator.path(of: "mmod_human_face_detector.dat").map { String($0.dropLast("/mmod_human_face_detector.dat".count)) } ?? "Models"
+            try withScratchFolder { folder in
+                try FaceFindingBenchmark.run(photo: path, threads: threads, runs: runs, python: "python3", dlibScript: dlibScript,
+                                             modelsFolder: models, workFolder: folder) { print($0) }
+            }
+        }
+    }
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -89,6 +89,7 @@ public struct PhotoRestoreJob {
         let r = restorer.resolution
         let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
         var result = photo
+        let bytes = ByteImage(photo)
         var records: [PhotoRestoreRecord.Face] = []
         for (k, face) in faces.enumerated() {
             let placement = face.placement(size: 2 * r)
@@ -102,7 +103,7 @@ public struct PhotoRestoreJob {
             }
             // Cut at twice the model's resolution, as the training chips were, then brought to it as
             // a chip input is (`FaceAlignment.chip`).
-            let chip = try FaceAlignment.chip.chip(from: FaceFinder.chip(of: face, from: photo, size: 2 * r), path: input, resolution: r)
+            let chip = try FaceAlignment.chip.chip(from: FaceFinder.chip(of: face, from: bytes, size: 2 * r), path: input, resolution: r)
             let restored = try chipJob.restore(restorer, chip: chip, extrasBase: base + "_face\(k)", progress: progress)
             result = PasteBack.paste(restored.restored, input: chip, placement: placement, into: result)
             record.restoration = FaceRestorationNumbers(
