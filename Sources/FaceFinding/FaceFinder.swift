@@ -33,10 +33,23 @@ public final class FaceFinder: Sendable {
         FaceFinder(detector: try FaceDetector.loadDefault(), predictor: try LandmarkPredictor.loadDefault())
     }
 
+    /// The most pixels a photo is doubled up to (each doubling quadruples the detector's memory and
+    /// time; a photo this large has no faces too small to find without it).
+    public static let upsampledPixelLimit = 16_000_000
+
+    /// `requested` doublings, fewer when they would take the photo past `upsampledPixelLimit`.
+    public static func effectiveUpsample(width: Int, height: Int, requested: Int) -> Int {
+        var k = 0
+        while k < requested && width * height << (2 * (k + 1)) <= upsampledPixelLimit { k += 1 }
+        return k
+    }
+
     /// Every face found, best score first. `upsample`: doublings before detection (each halves the
-    /// smallest face found: about 80 px boxes at 0, 40 at 1, 20 at 2).
+    /// smallest face found: about 80 px boxes at 0, 40 at 1, 20 at 2), fewer for a large photo
+    /// (`effectiveUpsample`).
     public func find(in image: RGBImage, upsample: Int = 1) -> [FoundFace] {
         let photo = ByteImage(image)
+        let upsample = Self.effectiveUpsample(width: image.width, height: image.height, requested: upsample)
         return detector.detect(in: photo, upsample: upsample, threshold: 0).map { detection in
             FoundFace(box: detection.box, score: detection.score, landmarks: predictor.landmarks(in: photo, box: detection.box))
         }

@@ -47,7 +47,8 @@ struct FacesCommand: ParsableCommand {
             let image = try ImageFile.read(file)
             let start = monotonicMilliseconds()
             let faces = finder.find(in: image, upsample: detection.upsample)
-            reports.append(Report(photo: file, width: image.width, height: image.height, upsample: detection.upsample,
+            let upsample = FaceFinder.effectiveUpsample(width: image.width, height: image.height, requested: detection.upsample)
+            reports.append(Report(photo: file, width: image.width, height: image.height, upsample: upsample,
                                   milliseconds: monotonicMilliseconds() - start, faces: faces))
             if let chips {
                 let base = (file.split(separator: "/").last.map(String.init) ?? file).split(separator: ".").dropLast().joined(separator: ".")
@@ -55,7 +56,7 @@ struct FacesCommand: ParsableCommand {
                     try ImageFile.write(FaceFinder.chip(of: face, from: image, size: chipSize), to: "\(chips)/\(base)-face\(k).png")
                 }
             }
-            if faces.isEmpty { writeStandardError("\(file): no faces found\(detection.upsample < 2 ? " (smaller faces: --upsample \(detection.upsample + 1))" : "")\n") }
+            if faces.isEmpty { writeStandardError("\(file): no faces found\(upsample < 2 ? " (smaller faces: --upsample \(upsample + 1))" : "")\n") }
         }
         print(String(decoding: try encoder.encode(reports), as: UTF8.self))
     }

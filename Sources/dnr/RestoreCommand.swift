@@ -72,6 +72,10 @@ struct RestoreCommand: ParsableCommand {
                     // A photo keeps its format (a JPEG stays a JPEG) unless the output is named.
                     if !singleFile { target = output + "/" + name }
                     if finder == nil { finder = try FaceFinder.loadDefault() }
+                    let upsample = photoJob.effectiveUpsample(for: image)
+                    if upsample < photoJob.upsample {
+                        writeStandardError("\(file): \(image.width)×\(image.height) is searched with --upsample \(upsample), not \(photoJob.upsample) (at most \(FaceFinder.upsampledPixelLimit / 1_000_000) Mpx after doubling)\n")
+                    }
                     let (faces, detection) = photoJob.findFaces(finder!, in: image)
                     let restoring = faces.filter(photoJob.isRestored).count
                     let progress = ProgressBar(total: max(1, restoring * stepsPerImage), label: "restore \(name) (\(restoring) of \(faces.count) faces)")

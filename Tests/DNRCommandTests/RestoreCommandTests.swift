@@ -173,4 +173,18 @@ func tinyWeights(seed: UInt64 = 1) throws -> String {
         #expect(result.standardError.contains("wall.png: no faces found"), "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/out.png"))
     }
+
+    /// Bad photos: a 1×1 image searched as a photo has no faces; a truncated file is a clear error;
+    /// neither leaves an output.
+    @Test func tinyAndTruncatedPhotosAreClearAnswers() throws {
+        let weights = try tinyWeights(), folder = try scratchFolder()
+        try ImageFile.write(RGBImage(width: 1, height: 1, fill: (0.5, 0.5, 0.5)), to: folder + "/dot.png")
+        let tiny = try runDNR(["restore", folder + "/dot.png", "-o", folder + "/out.png", "--weights", weights, "--align", "photo"])
+        #expect(tiny.status == 1 && tiny.standardError.contains("dot.png: no faces found"), "\(tiny.standardError)")
+        let photo = try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Tests/FaceFindingTests/Fixtures/photos/group-01.png"))
+        try photo.prefix(photo.count / 2).write(to: URL(fileURLWithPath: folder + "/cut.png"))
+        let cut = try runDNR(["restore", folder + "/cut.png", "-o", folder + "/out.png", "--weights", weights])
+        #expect(cut.status != 0 && cut.standardError.contains("cut.png"), "\(cut.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out.png"))
+    }
 }

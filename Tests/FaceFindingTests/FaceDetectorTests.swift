@@ -55,4 +55,12 @@ import Testing
             #expect(Models.detector.detect(in: .init(width: side, height: side, fill: (0.3, 0.4, 0.5)), upsample: 1).isEmpty)
         }
     }
+
+    /// A large photo is doubled fewer times than asked, so the detector's input stays within 16 Mpx.
+    @Test func largePhotosAreDoubledLess() {
+        #expect(FaceFinder.effectiveUpsample(width: 1024, height: 768, requested: 1) == 1)
+        #expect(FaceFinder.effectiveUpsample(width: 1024, height: 768, requested: 3) == 2)
+        #expect(FaceFinder.effectiveUpsample(width: 4000, height: 3000, requested: 1) == 0)
+        #expect(FaceFinder.effectiveUpsample(width: 640, height: 480, requested: 0) == 0)
+    }
 }

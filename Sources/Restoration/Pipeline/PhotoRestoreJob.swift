@@ -65,9 +65,14 @@ public struct PhotoRestoreJob {
         public var description: String {
             switch self {
             case .noFaces(let path, let upsample):
-                "\(path): no faces found\(upsample < 2 ? " (faces smaller than about \(80 >> upsample) px need --upsample \(upsample + 1))" : "")"
+                "\(path): no faces found\(upsample < 2 ? " (faces smaller than about \(80 >> upsample) px need --upsample \(upsample + 1))" : ""); nothing written"
             }
         }
+    }
+
+    /// The doublings the detector will use on `photo` (fewer than `upsample` for a large photo).
+    public func effectiveUpsample(for photo: RGBImage) -> Int {
+        FaceFinder.effectiveUpsample(width: photo.width, height: photo.height, requested: upsample)
     }
 
     /// Finds the faces first (so a caller can size its progress), then restores them with `restore`.
@@ -85,7 +90,7 @@ public struct PhotoRestoreJob {
                     input: String, output: String, progress: (SamplerState) -> Void = { _ in }) throws -> PhotoRestoreRecord {
         let start = monotonicMilliseconds() - detectionMilliseconds
         guard ImageFile.format(forPath: output) != nil else { throw ImageError.unsupportedOutputFormat(path: output) }
-        guard !faces.isEmpty else { throw Failure.noFaces(path: input, upsample: upsample) }
+        guard !faces.isEmpty else { throw Failure.noFaces(path: input, upsample: effectiveUpsample(for: photo)) }
         let r = restorer.resolution
         let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
         var result = photo
@@ -120,7 +125,8 @@ public struct PhotoRestoreJob {
         try ImageFile.write(result, to: output)
         let ipcOnly: Bool = if case .conditionerOnly = restorer { true } else { false }
         let record = PhotoRestoreRecord(
-            input: input, output: output, width: photo.width, height: photo.height, upsample: upsample, maximumFaceSide: maximumFaceSide,
+            input: input, output: output, width: photo.width, height: photo.height,
+            upsample: FaceFinder.effectiveUpsample(width: photo.width, height: photo.height, requested: upsample), maximumFaceSide: maximumFaceSide,
             detectionMilliseconds: detectionMilliseconds, resolution: r, ipcOnly: ipcOnly, settings: ipcOnly ? nil : chipJob.settings,
             seconds: (monotonicMilliseconds() - start) / 1000, faces: records)
         try chipJob.write(record, to: base + ".json")
