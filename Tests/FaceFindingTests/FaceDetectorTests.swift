@@ -63,4 +63,20 @@ import Testing
         #expect(FaceFinder.effectiveUpsample(width: 4000, height: 3000, requested: 1) == 0)
         #expect(FaceFinder.effectiveUpsample(width: 640, height: 480, requested: 0) == 0)
     }
+
+    /// A grey photo (as a grey PNG or JPEG decodes: R = G = B) still has its faces found (dlib finds
+    /// the same two in this one).
+    @Test func greyPhotoHasItsFacesFound() {
+        let photo = DlibReference.photo("group-04.png")
+        let plane = photo.planeSize
+        var grey = photo
+        for i in 0..<plane {
+            let v = (photo.samples[i] + photo.samples[plane + i] + photo.samples[2 * plane + i]) / 3
+            for c in 0..<3 { grey.samples[c * plane + i] = v }
+        }
+        let found = Models.detector.detect(in: grey, upsample: 0)
+        let colour = DlibReference.shared.photos["group-04.png"]!.upsample0.map { PixelRect($0.box) }
+        #expect(found.count == colour.count)
+        for box in colour { #expect(found.contains { $0.box.intersectionOverUnion(box) > 0.8 }) }
+    }
 }
