@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(png jpeg safetensors dat detector landmarks theme modelcard runrecord)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(png jpeg safetensors weights dat detector landmarks theme modelcard runrecord)
 # Coverage instrumentation and ASan everywhere, libFuzzer without its main (SwiftPM links executables
 # through their own entry point, which hands over to LLVMFuzzerRunDriver).
 runtime=$(dirname "$(dirname "$(command -v swift)")")/lib/clang
@@ -20,6 +20,7 @@ seeds() {
     png) find Tests Samples -name "*.png" -size -64k ;;
     jpeg) find Tests Samples -name "*.jpg" -size -64k ;;
     safetensors) echo Models/mask.safetensors ;;
+    weights) echo Models/mask.safetensors ;;  # a whole weights file: configuration, then strict loading
     dat) head -c 200000 Models/dlib_face_recognition_resnet_model_v1.dat > .build/fuzz-dat-seed; echo .build/fuzz-dat-seed ;;  # its first layers
     detector) echo Models/mmod_human_face_detector.dat ;;
     landmarks) head -c 100000 Models/shape_predictor_5_face_landmarks.dat > .build/fuzz-landmarks-seed; echo .build/fuzz-landmarks-seed ;;  # its first trees

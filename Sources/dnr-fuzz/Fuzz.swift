@@ -10,7 +10,7 @@ import Restoration
 import Tensors
 
 enum FuzzTarget: String, CaseIterable {
-    case png, jpeg, safetensors, dat, detector, landmarks, theme, modelcard, runrecord
+    case png, jpeg, safetensors, weights, dat, detector, landmarks, theme, modelcard, runrecord
 
     /// Feeds one input to the loader; throwing is the expected answer to bad bytes, anything else
     /// (a trap, a sanitizer report, a hang, an unbounded allocation) is a finding.
@@ -21,6 +21,7 @@ enum FuzzTarget: String, CaseIterable {
             _ = ExifOrientation.of(jpeg: bytes)
             _ = try? JPEGCodec.decode(bytes)
         case .safetensors: _ = try? Safetensors.decode(bytes)
+        case .weights: try? ModelStore.check(bytes)
         case .dat: try? RecognizerModelFile.check(bytes, path: "<fuzz>")
         case .detector: try? DetectorModelFile.check(bytes, path: "<fuzz>")
         case .landmarks: try? LandmarkModelFile.check(bytes, path: "<fuzz>")

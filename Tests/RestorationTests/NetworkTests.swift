@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Restoration
 import Tensors
+import TestSupport
 
 @Suite struct NetworkTests {
     @Test func defaultSizesFitTheBudgets() {
@@ -81,6 +82,22 @@ import Tensors
 
     /// Every parameter of every network has its own name, and saving then loading strictly into a
     /// network built with another seed reproduces it exactly.
+    /// The fuzzer's entry to the weight loaders: the shipped files pass, a file with an extra tensor
+    /// (strict loading) or a damaged configuration does not.
+    @Test func weightFileCheckAcceptsShippedFilesAndRefusesBadOnes() throws {
+        for file in [ModelStore.conditionerFile, ModelStore.unetFile, ModelStore.maskFile] {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: packageRoot + "/Models/" + file)))
+            try ModelStore.check(bytes)
+        }
+        let archive = try Safetensors.read(packageRoot + "/Models/" + ModelStore.maskFile)
+        var tensors = archive.tensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }
+        tensors.append((name: "stray.weight", tensor: Tensor(shape: [2], scalars: [1, 2])))
+        let path = try scratchFolder() + "/extra.safetensors"
+        try Safetensors.write(tensors, metadata: archive.metadata, to: path)
+        #expect(throws: (any Error).self) { try ModelStore.check([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))) }
+        #expect(throws: (any Error).self) { try ModelStore.check(Array("not a weights file".utf8)) }
+    }
+
     @Test func everyParameterIsNamedSavedAndLoaded() throws {
         let ipcUNet = ConditionerConfiguration.unet(resolution: 16, widths: [4, 8], blocks: 1)
         let unet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution: 16, widths: [8, 16], blocksPerLevel: 1,

@@ -69,6 +69,16 @@ public enum ModelStore {
         return network
     }
 
+    /// What the loaders answer to any bytes as one of the three weight files (for the fuzzer): each
+    /// network whose configuration the file's metadata describes is built and loaded strictly.
+    public static func check(_ bytes: [UInt8]) throws {
+        let archive: SafetensorsArchive
+        do { archive = try Safetensors.decode(bytes, path: "<fuzz>") } catch { throw ModelStoreError.weights(error) }
+        if let c = try? configuration(ConditionerConfiguration.self, in: archive) { try IdentityPreservingConditioner(c).load(from: archive) }
+        if let c = try? configuration(UNetConfiguration.self, in: archive) { try ConditionalUNet(c).load(from: archive) }
+        if let c = try? configuration(MaskConfiguration.self, in: archive) { try MaskBranch(c).load(from: archive) }
+    }
+
     /// The mask branch, or nil when the folder has none (masked guidance then uses M′).
     public static func loadMask(from folder: String) throws(ModelStoreError) -> MaskBranch? {
         guard pathKind(folder + "/" + maskFile) == .file else { return nil }
