@@ -20,10 +20,12 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", providers: [.apt(["libssl-dev"])]),  // SHA-256 of model files
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .target(name: "CCPUFeatures"),
+        // The engine's memory-bound loops, multi-versioned for AVX-512, AVX2 and the baseline.
+        .target(name: "CKernels"),
 
         // The engine and the domain libraries.
         .target(name: "FileIO", dependencies: ["CLibCrypto"]),
-        .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "CCPUFeatures", "FileIO"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CMalloc", "CCPUFeatures", "CKernels", "FileIO"]),
         .target(name: "Imaging", dependencies: ["Tensors", "FileIO", "CPNG", "CTurboJPEG"]),
         .target(name: "FaceID", dependencies: ["Tensors", "Imaging", "FileIO"]),
         .target(name: "FaceFinding", dependencies: ["Tensors", "Imaging", "FaceID", "FileIO"]),
@@ -46,7 +48,7 @@ let package = Package(
         // Helpers only the tests link: the package root, scratch folders.
         .target(name: "TestSupport"),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["COpenBLAS", "CSixel", "CNcursesw", "CTurboJPEG", "CPNG"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceFindingTests", dependencies: ["FaceFinding", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),

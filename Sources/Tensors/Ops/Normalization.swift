@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,26 +25,17 @@ public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Varia
                     parallelChunks(n * groups, costPerItem: perGroup * 4) { range in
                         for ng in range {
                             let base = ng * perGroup
-                            var mean = 0.0
-                            for i in 0..<perGroup { mean += Double(input[base + i]) }
-                            mean /= Double(perGroup)
-                            var variance = 0.0
-                            for i in 0..<perGroup { let d = Double(input[base + i]) - mean; variance += d * d }
-                            variance /= Double(perGroup)
-                            let r = Float(1 / (variance + Double(epsilon)).squareRoot())
+                            let group = input.baseAddress! + base
+                            let mean = dnr_sum(group, perGroup) / Float(perGroup)
+                            let variance = dnr_centered_squares(group, perGroup, mean) / Float(perGroup)
+                            let r = 1 / (variance + epsilon).squareRoot()
                             rstd[ng] = r
-                            let m = Float(mean)
                             let firstChannel = (ng % groups) * (c / groups)
                             for k in 0..<(c / groups) {
                                 let ch = firstChannel + k
-                                let scale = gamma?[ch] ?? 1, shift = beta?[ch] ?? 0
                                 let start = base + k * spatial
-                                for i in start..<(start + spatial) {
-                                    let v = (input[i] - m) * r
-                                    xhat[i] = v
-                                    let z = v * scale + shift
-                                    y[i] = fusedSiLU ? z / (1 + expf(-z)) : z
-                                }
+                                dnr_normalize_affine(input.baseAddress! + start, spatial, mean, r, gamma?[ch] ?? 1, beta?[ch] ?? 0,
+                                                     xhat.baseAddress! + start, y.baseAddress! + start, fusedSiLU ? 1 : 0)
                             }
                         }
                     }
@@ -58,51 +50,62 @@ public func groupNorm(_ x: Variable, groups: Int, weight: Variable?, bias: Varia
         var dy = upstream
         if fusedSiLU {
             dy.scalars.withUnsafeMutableBufferPointer { g in
-                for b in 0..<n {
-                    for ch in 0..<c {
-                        let scale = gamma?[ch] ?? 1, shift = beta?[ch] ?? 0
-                        let start = (b * c + ch) * spatial
-                        for i in start..<(start + spatial) {
-                            let z = xhat[i] * scale + shift
-                            let s = 1 / (1 + expf(-z))
-                            g[i] *= s * (1 + z * (1 - s))
+                xhat.withUnsafeBufferPointer { xh in
+                    parallelChunks(n * c, costPerItem: spatial * 8) { range in
+                        for bc in range {
+                            let ch = bc % c
+                            dnr_silu_backward(g.baseAddress! + bc * spatial, xh.baseAddress! + bc * spatial, spatial, gamma?[ch] ?? 1, beta?[ch] ?? 0)
                         }
                     }
                 }
             }
         }
-        var dx = [Float](repeating: 0, count: dy.count)
+        var dx = [Float](repeating: 0, count: x.requiresGradient ? dy.count : 0)
+        // Per (image, channel): Σ dy and Σ dy·x̂, for dβ, dγ and the input gradient.
+        var sums = [Float](repeating: 0, count: n * c), dots = [Float](repeating: 0, count: n * c)
+        dy.scalars.withUnsafeBufferPointer { gy in
+            xhat.withUnsafeBufferPointer { xh in
+                sums.withUnsafeMutableBufferPointer { sum in
+                    dots.withUnsafeMutableBufferPointer { dot in
+                        parallelChunks(n * c, costPerItem: spatial * 2) { range in
+                            for bc in range {
+                                dnr_sum_and_dot(gy.baseAddress! + bc * spatial, xh.baseAddress! + bc * spatial, spatial, &sum[bc], &dot[bc])
+                            }
+                        }
+                    }
+                }
+            }
+        }
         var dgamma = [Float](repeating: 0, count: c), dbeta = [Float](repeating: 0, count: c)
         for b in 0..<n {
             for ch in 0..<c {
-                let start = (b * c + ch) * spatial
-                var sg: Float = 0, sgx: Float = 0
-                for i in start..<(start + spatial) { sg += dy.scalars[i]; sgx += dy.scalars[i] * xhat[i] }
-                dgamma[ch] += sgx
-                dbeta[ch] += sg
+                dgamma[ch] += dots[b * c + ch]
+                dbeta[ch] += sums[b * c + ch]
             }
         }
         if x.requiresGradient {
             dy.scalars.withUnsafeBufferPointer { gy in
-                dx.withUnsafeMutableBufferPointer { gx in
-                    parallelChunks(n * groups, costPerItem: perGroup * 4) { range in
-                        for ng in range {
-                            let base = ng * perGroup
-                            let firstChannel = (ng % groups) * (c / groups)
-                            // dxhat = dy·γ; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
-                            var meanD: Float = 0, meanDX: Float = 0
-                            for k in 0..<(c / groups) {
-                                let scale = gamma?[firstChannel + k] ?? 1
-                                let start = base + k * spatial
-                                for i in start..<(start + spatial) { let d = gy[i] * scale; meanD += d; meanDX += d * xhat[i] }
-                            }
-                            meanD /= Float(perGroup)
-                            meanDX /= Float(perGroup)
-                            let r = rstd[ng]
-                            for k in 0..<(c / groups) {
-                                let scale = gamma?[firstChannel + k] ?? 1
-                                let start = base + k * spatial
-                                for i in start..<(start + spatial) { gx[i] = r * (gy[i] * scale - meanD - xhat[i] * meanDX) }
+                xhat.withUnsafeBufferPointer { xh in
+                    dx.withUnsafeMutableBufferPointer { gx in
+                        parallelChunks(n * groups, costPerItem: perGroup * 4) { range in
+                            for ng in range {
+                                let base = ng * perGroup
+                                let firstChannel = (ng % groups) * (c / groups)
+                                let b = ng / groups
+                                // dxhat = dy·γ; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
+                                var meanD: Float = 0, meanDX: Float = 0
+                                for k in 0..<(c / groups) {
+                                    let ch = firstChannel + k, scale = gamma?[ch] ?? 1
+                                    meanD += scale * sums[b * c + ch]
+                                    meanDX += scale * dots[b * c + ch]
+                                }
+                                meanD /= Float(perGroup)
+                                meanDX /= Float(perGroup)
+                                for k in 0..<(c / groups) {
+                                    let ch = firstChannel + k, start = base + k * spatial
+                                    dnr_group_norm_input_gradient(gx.baseAddress! + start, gy.baseAddress! + start, xh.baseAddress! + start,
+                                                                  spatial, rstd[ng], gamma?[ch] ?? 1, meanD, meanDX)
+                                }
                             }
                         }
                     }

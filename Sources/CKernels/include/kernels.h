@@ -1,0 +1,28 @@
+#ifndef DNR_KERNELS_H
+#define DNR_KERNELS_H
+
+// The engine's own memory-bound loops in C, each compiled for AVX-512, AVX2+FMA and the baseline
+// x86-64 and picked at load time for the CPU it runs on (function multi-versioning). Swift's SIMD
+// types compile for the baseline only; these use the vector width the machine has.
+
+/// Σ x[i] (accumulated in vector lanes).
+float dnr_sum(const float *x, long n);
+/// Σ (x[i] − mean)².
+float dnr_centered_squares(const float *x, long n, float mean);
+/// Σ a[i] and Σ a[i]·b[i].
+void dnr_sum_and_dot(const float *a, const float *b, long n, float *sum, float *dot);
+/// x̂ = (x − mean)·rstd and y = x̂·scale + shift, then y = y·σ(y) when `silu` (GroupNorm's tail).
+void dnr_normalize_affine(const float *x, long n, float mean, float rstd, float scale, float shift,
+                          float *xhat, float *y, int silu);
+/// g ← g · d/dz[z·σ(z)] at z = x̂·scale + shift (the fused SiLU's backward).
+void dnr_silu_backward(float *g, const float *xhat, long n, float scale, float shift);
+/// gx = r·(gy·scale − meanD − x̂·meanDX) (GroupNorm's input gradient).
+void dnr_group_norm_input_gradient(float *gx, const float *gy, const float *xhat, long n, float r, float scale,
+                                   float meanD, float meanDX);
+/// e^x for every x[i] into y, within 2 ulp of expf for x in [−87, 88] (Cody–Waite reduction and
+/// Cephes' polynomial; branch-free, so it vectorises).
+void dnr_exp(const float *x, float *y, long n);
+/// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
+const char *dnr_kernels_variant(void);
+
+#endif
