@@ -3,7 +3,7 @@ import FileIO
 
 /// The parsed face detector: dlib's MMOD network (`loss_mmod`, a tiled image pyramid in, one score map
 /// out) with its sliding window and its non-maximum-suppression rule.
-struct DetectorModel {
+package struct DetectorModel {
     var means: (red: Float, green: Float, blue: Float)
     var pyramidPadding: Int
     var pyramidOuterPadding: Int
@@ -16,27 +16,12 @@ struct DetectorModel {
 /// The file this port was written for: `mmod_human_face_detector.dat` from face-recognition-models
 /// 0.3.0 (Davis King, CC0): `loss_mmod<con<1,9,9>, 3 × relu<affine<con<45,5,5>>>, downsampler<…>,
 /// input_rgb_image_pyramid<pyramid_down<6>>>`.
-public enum DetectorModelFile {
+public enum DetectorModelFile: DlibModelFileFormat {
     public static let name = "mmod_human_face_detector.dat"
     public static let sha256 = "4cb19393e2fbaf2b1609a9319ad5386618c886a6234ec1b971f3e87c85d87fe6"
     static let layerCount = 19
 
-    static func load(_ path: String, verifyChecksum: Bool = true) throws(DlibModelError) -> DetectorModel {
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
-        if verifyChecksum {
-            let digest = Checksum.sha256(bytes)
-            if digest != sha256 { throw .wrongChecksum(path: path, file: name, expected: sha256, found: digest) }
-        }
-        return try parse(bytes, path: path)
-    }
-
-    /// The loader's answer to any bytes, keeping nothing (for the fuzzer).
-    public static func check(_ bytes: [UInt8], path: String) throws(DlibModelError) {
-        _ = try parse(bytes, path: path)
-    }
-
-    static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> DetectorModel {
+    package static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> DetectorModel {
         var r = DlibReader(bytes: bytes, path: path)
         guard try r.signed() == 1 else { throw r.malformed("loss wrapper version must be 1") }
         guard try r.string() == "loss_mmod_" else { throw r.malformed("expected a loss_mmod record; this is not a dlib MMOD detector") }

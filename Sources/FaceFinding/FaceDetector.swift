@@ -33,11 +33,7 @@ public final class FaceDetector: Sendable {
 
     /// The detector from the project's `Models/` folder.
     public static func loadDefault() throws(DlibModelError) -> FaceDetector {
-        guard let path = ModelLocator.path(of: DetectorModelFile.name) else {
-            throw .unreadable(path: DetectorModelFile.name,
-                              reason: "not found in \(ModelLocator.candidateFolders().joined(separator: ", ")); set DNR_MODELS to the folder holding it")
-        }
-        return try FaceDetector(modelPath: path)
+        try FaceDetector(modelPath: DetectorModelFile.defaultPath())
     }
 
     init(model: DetectorModel) {

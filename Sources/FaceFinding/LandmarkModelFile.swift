@@ -23,7 +23,7 @@ struct RegressionTree: Sendable {
 }
 
 /// The parsed landmark predictor: dlib's ensemble of regression trees (Kazemi & Sullivan).
-struct LandmarkModel: Sendable {
+package struct LandmarkModel: Sendable {
     var meanShape: [Float]          // x0, y0, x1, y1, … in the box's unit square
     var cascades: [[RegressionTree]]
     var anchors: [[Int]]            // per cascade, per feature pixel: the landmark it hangs from
@@ -32,26 +32,11 @@ struct LandmarkModel: Sendable {
 
 /// The file this port was written for: `shape_predictor_5_face_landmarks.dat` from
 /// face-recognition-models 0.3.0 (Davis King, CC0; trained on dlib's own 5-point data set).
-public enum LandmarkModelFile {
+public enum LandmarkModelFile: DlibModelFileFormat {
     public static let name = "shape_predictor_5_face_landmarks.dat"
     public static let sha256 = "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"
 
-    static func load(_ path: String, verifyChecksum: Bool = true) throws(DlibModelError) -> LandmarkModel {
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
-        if verifyChecksum {
-            let digest = Checksum.sha256(bytes)
-            if digest != sha256 { throw .wrongChecksum(path: path, file: name, expected: sha256, found: digest) }
-        }
-        return try parse(bytes, path: path)
-    }
-
-    /// The loader's answer to any bytes, keeping nothing (for the fuzzer).
-    public static func check(_ bytes: [UInt8], path: String) throws(DlibModelError) {
-        _ = try parse(bytes, path: path)
-    }
-
-    static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> LandmarkModel {
+    package static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> LandmarkModel {
         var r = DlibReader(bytes: bytes, path: path)
         guard try r.signed() == 1 else { throw r.malformed("shape_predictor version must be 1; this is not a dlib landmark predictor") }
         let meanShape = try column(&r)

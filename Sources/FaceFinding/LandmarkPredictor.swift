@@ -21,11 +21,7 @@ public final class LandmarkPredictor: Sendable {
 
     /// The predictor from the project's `Models/` folder.
     public static func loadDefault() throws(DlibModelError) -> LandmarkPredictor {
-        guard let path = ModelLocator.path(of: LandmarkModelFile.name) else {
-            throw .unreadable(path: LandmarkModelFile.name,
-                              reason: "not found in \(ModelLocator.candidateFolders().joined(separator: ", ")); set DNR_MODELS to the folder holding it")
-        }
-        return try LandmarkPredictor(modelPath: path)
+        try LandmarkPredictor(modelPath: LandmarkModelFile.defaultPath())
     }
 
     public var landmarkCount: Int { model.meanShape.count / 2 }

@@ -5,11 +5,7 @@ import Tensors
 extension FaceRecognizer {
     /// The recognizer from the project's `Models/` folder (see `ModelLocator`).
     public static func loadDefault() throws(DlibModelError) -> FaceRecognizer {
-        guard let path = ModelLocator.path(of: RecognizerModelFile.name) else {
-            throw .unreadable(path: RecognizerModelFile.name,
-                              reason: "not found in \(ModelLocator.candidateFolders().joined(separator: ", ")); set DNR_MODELS to the folder holding it")
-        }
-        return try FaceRecognizer(modelPath: path)
+        try FaceRecognizer(modelPath: RecognizerModelFile.defaultPath())
     }
 
     /// The descriptor of one face image (a square chip in dlib's framing, any size).

@@ -29,14 +29,14 @@ package struct Tensor4 {
 }
 
 /// The parsed model: input means, the similarity threshold and the 108 layer records.
-struct DlibModel {
+package struct DlibModel {
     var means: (red: Float, green: Float, blue: Float)
     var distanceThreshold: Double
     var layers: [DlibLayer]
 }
 
 /// The file this port was written for (face-recognition-models 0.3.0, CC0).
-public enum RecognizerModelFile {
+public enum RecognizerModelFile: DlibModelFileFormat {
     public static let name = "dlib_face_recognition_resnet_model_v1.dat"
     public static let sha256 = "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
 
@@ -60,23 +60,7 @@ public enum RecognizerModelFile {
         return Set(chain.reversed().enumerated().filter { $0.element }.map(\.offset))
     }()
 
-    static func load(_ path: String, verifyChecksum: Bool = true) throws(DlibModelError) -> DlibModel {
-        let bytes: [UInt8]
-        do { bytes = try AtomicFile.read(path) } catch { throw .unreadable(path: path, reason: error.reason) }
-        if verifyChecksum {
-            let digest = Checksum.sha256(bytes)
-            if digest != sha256 { throw .wrongChecksum(path: path, file: name, expected: sha256, found: digest) }
-        }
-        return try parse(bytes, path: path)
-    }
-
-    /// Reads a file's bytes as the loader does, without a checksum, and keeps nothing: the loader's
-    /// answer to any bytes (used by the fuzzer, which feeds it strangers' files).
-    public static func check(_ bytes: [UInt8], path: String) throws(DlibModelError) {
-        _ = try parse(bytes, path: path)
-    }
-
-    static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> DlibModel {
+    package static func parse(_ bytes: [UInt8], path: String) throws(DlibModelError) -> DlibModel {
         var r = DlibReader(bytes: bytes, path: path)
         guard try r.signed() == 1 else { throw r.malformed("loss wrapper version must be 1") }
         let lossVersion = try r.string()

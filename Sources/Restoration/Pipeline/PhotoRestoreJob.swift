@@ -111,9 +111,10 @@ public struct PhotoRestoreJob {
             let chip = try FaceAlignment.chip.chip(from: FaceFinder.chip(of: face, from: bytes, size: 2 * r), path: input, resolution: r)
             let restored = try chipJob.restore(restorer, chip: chip, extrasBase: base + "_face\(k)", progress: progress)
             result = PasteBack.paste(restored.restored, input: chip, placement: placement, into: result)
+            let numbers = restored.record
             record.restoration = FaceRestorationNumbers(
-                steps: restored.steps, millisecondsPerStep: restored.millisecondsPerStep, identityToConditioner: restored.identityToConditioner,
-                inputIdentityToConditioner: restored.inputIdentityToConditioner, maskCoverage: restored.maskCoverage)
+                steps: numbers.steps, millisecondsPerStep: numbers.millisecondsPerStep, identityToConditioner: numbers.identityToConditioner,
+                inputIdentityToConditioner: numbers.inputIdentityToConditioner, maskCoverage: numbers.maskCoverage)
             if saveFaces {
                 let (chipFile, restoredFile) = (base + "_face\(k)_chip.png", base + "_face\(k)_restored.png")
                 try ImageFile.write(chip, to: chipFile)

@@ -57,21 +57,11 @@ public enum FaceRestorer {
     }
 }
 
-/// What restoring one chip gave: the restored chip and the numbers the sidecars record.
+/// What restoring one chip gave: the restored chip, and its sidecar's numbers (`record`'s input,
+/// output and alignment are the caller's to fill).
 public struct ChipRestoration: Sendable {
     public var restored: RGBImage
-    /// nil for the IPC alone (`--ipc-only`).
-    public var settings: SamplerSettings?
-    public var steps: Int
-    public var millisecondsPerStep: Double
-    public var modelMillisecondsPerStep: Double
-    public var guidanceMillisecondsPerStep: Double
-    public var identityToConditioner: Float
-    public var inputIdentityToConditioner: Float
-    public var proxyMaskCoverage: Float
-    public var maskCoverage: Float?
-    public var usedLearnedMask: Bool
-    public var maskFile: String?
+    public var record: RestoreRecord
 }
 
 /// Restores one face file: frame it, run the pipeline (or the IPC alone), write the output at the
@@ -101,13 +91,9 @@ public struct RestoreJob {
         let base = String(output[..<(output.lastIndex(of: ".") ?? output.endIndex)])
         let result = try restore(restorer, chip: chip, extrasBase: base, progress: progress)
         try ImageFile.write(framed(result.restored, original: original), to: output)
-        let record = RestoreRecord(
-            input: input, output: output, alignment: alignment.rawValue, resolution: r, ipcOnly: result.settings == nil,
-            settings: result.settings, steps: result.steps, seconds: (monotonicMilliseconds() - start) / 1000,
-            millisecondsPerStep: result.millisecondsPerStep, modelMillisecondsPerStep: result.modelMillisecondsPerStep,
-            guidanceMillisecondsPerStep: result.guidanceMillisecondsPerStep, identityToConditioner: result.identityToConditioner,
-            inputIdentityToConditioner: result.inputIdentityToConditioner, proxyMaskCoverage: result.proxyMaskCoverage,
-            maskCoverage: result.maskCoverage, usedLearnedMask: result.usedLearnedMask, maskFile: result.maskFile)
+        var record = result.record
+        (record.input, record.output, record.alignment) = (input, output, alignment.rawValue)
+        record.seconds = (monotonicMilliseconds() - start) / 1000
         try write(record, to: base + ".json")
         return record
     }
@@ -122,12 +108,13 @@ public struct RestoreJob {
         case .conditionerOnly(let conditioner, let recognizer):
             let conditioned = withoutGradients { conditioner(Variable(degraded)) }.value
             let restored = RGBImage(tensor: conditioned).clamped()
-            return ChipRestoration(
-                restored: restored, settings: nil, steps: 0, millisecondsPerStep: 0, modelMillisecondsPerStep: 0, guidanceMillisecondsPerStep: 0,
-                identityToConditioner: 1,
+            let record = RestoreRecord(
+                input: "", output: "", alignment: "", resolution: r, ipcOnly: true, settings: nil, steps: 0, seconds: 0,
+                millisecondsPerStep: 0, modelMillisecondsPerStep: 0, guidanceMillisecondsPerStep: 0, identityToConditioner: 1,
                 inputIdentityToConditioner: IdentityComparison(recognizer.descriptor(of: chip), recognizer.descriptor(of: restored)).cosine,
                 proxyMaskCoverage: proxyMask(conditioned: conditioned, degraded: degraded, delta: settings.delta).sum() / Float(r * r),
-                maskCoverage: nil, usedLearnedMask: false, maskFile: nil)
+                maskCoverage: nil, usedLearnedMask: false)
+            return ChipRestoration(restored: restored, record: record)
         case .pipeline(let pipeline):
             return try restoreWithDiffusion(pipeline, chip: chip, base: extrasBase, progress: progress)
         }
@@ -159,14 +146,16 @@ public struct RestoreJob {
         let restored = RGBImage(tensor: last!.current).clamped()
         let target = pipeline.recognizer.descriptor(of: RGBImage(tensor: conditioned))
         let count = Double(max(last!.stepCount, 1))
-        return ChipRestoration(
-            restored: restored, settings: settings, steps: last!.stepCount, millisecondsPerStep: (model + guidance) / count,
-            modelMillisecondsPerStep: model / count, guidanceMillisecondsPerStep: guidance / count,
+        let record = RestoreRecord(
+            input: "", output: "", alignment: "", resolution: pipeline.resolution, ipcOnly: false, settings: settings, steps: last!.stepCount,
+            seconds: 0, millisecondsPerStep: (model + guidance) / count, modelMillisecondsPerStep: model / count,
+            guidanceMillisecondsPerStep: guidance / count,
             identityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: restored), target).cosine,
             inputIdentityToConditioner: IdentityComparison(pipeline.recognizer.descriptor(of: chip), target).cosine,
             proxyMaskCoverage: sampler.proxyCoverage, maskCoverage: sampler.learnedMask.map { $0.sum() / Float($0.count) },
             usedLearnedMask: sampler.learnedMask != nil && settings.guidance == .masked && settings.maskSource == .learned,
             maskFile: settings.guidance == .masked && settings.maskSource == .user ? userMask?.path : nil)
+        return ChipRestoration(restored: restored, record: record)
     }
 
     /// The restored chip at the input's framing: resized back, or pasted into the FFHQ crop.
