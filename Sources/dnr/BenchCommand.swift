@@ -9,8 +9,29 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the engine's speed, side by side with PyTorch where it is installed.",
-        subcommands: [BLASBench.self, EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self, FacesBench.self]
+        subcommands: [BLASBench.self, EngineBench.self, ConvolutionBench.self, RecognizerBench.self, StepBench.self, ExplorerBench.self, FacesBench.self, MemoryBench.self]
     )
+
+    struct MemoryBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "memory",
+            abstract: "Resident memory over many restorations in one process (the shipped networks, masked guidance): growth shows as a rising line.")
+
+        @Argument(help: "The face (default: the shipped Samples/synthetic/astronaut_lq64.png).") var input: String?
+        @Option(help: "Restorations.") var restores = 1000
+        @Option(help: "Sampler steps per restoration (few keep 1000 restorations short).") var steps = 2
+        @Option(help: "Threads.") var threads = 2
+
+        func validate() throws {
+            if restores < 2 { throw ValidationError("--restores must be at least 2") }
+            if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        }
+
+        func run() throws {
+            let path = input ?? (ModelLocator.projectFolder("Samples").map { $0 + "/synthetic/astronaut_lq64.png" } ?? "Samples/synthetic/astronaut_lq64.png")
+            try MemoryBenchmark.run(input: path, restores: restores, steps: steps, threads: threads) { print($0) }
+        }
+    }
 
     struct FacesBench: ParsableCommand {
         static let configuration = CommandConfiguration(
