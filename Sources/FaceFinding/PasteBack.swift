@@ -8,12 +8,15 @@ import Imaging
 /// back bit for bit, detail of a large face finer than the model's resolution is kept, and resampling
 /// (chip → photo) blurs only the change.
 public enum PasteBack {
-    /// The weight of a chip pixel in the blend: 1 inside, falling linearly to 0 over `feather` of the
-    /// chip's side at its border (what the model made of the chip's edge fades into the photo).
+    /// The weight of a chip pixel in the blend: 1 over the middle of the chip, falling linearly to 0 at
+    /// the circle the chip's sides touch, over `feather` of the side. Round, because the chip's corners
+    /// hold background around the face (padding 0.25), and what the model made of them should not show
+    /// as a square.
     static func weight(_ u: Double, _ v: Double, side: Double, feather: Double) -> Double {
-        let edge = min(u + 0.5, v + 0.5, side - 0.5 - u, side - 0.5 - v)
-        guard edge > 0 else { return 0 }
-        return min(1, edge / max(feather * side, 1e-9))
+        let centre = (side - 1) / 2
+        let distance = ((u - centre) * (u - centre) + (v - centre) * (v - centre)).squareRoot()
+        let outer = side / 2, inner = outer - max(feather * side, 1e-9)
+        return min(1, max(0, (outer - distance) / (outer - inner)))
     }
 
     /// `photo` with the change from `input` to `restored` (square chips of one size, in [0, 1]) added

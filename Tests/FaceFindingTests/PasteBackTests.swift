@@ -39,7 +39,8 @@ import Testing
         #expect(best.change > 0.05)
     }
 
-    /// A uniform change shows fully in the middle, fades out at the border.
+    /// A uniform change shows fully in the middle, fades out towards the circle inside the chip, and
+    /// leaves the chip's corners (background around the face) alone.
     @Test func featherBlendsFromChipToPhoto() {
         let placement = face.placement(size: 64)
         let input = RGBImage(width: 64, height: 64, fill: (0.2, 0.2, 0.2))
@@ -48,9 +49,12 @@ import Testing
         let (cx, cy) = placement.chipToPhoto.apply(31.5, 31.5)
         #expect(abs(pasted[0, Int(cy), Int(cx)] - min(photo[0, Int(cy), Int(cx)] + 0.1, 1)) < 1e-6)
         #expect(pasted[1, Int(cy), Int(cx)] == photo[1, Int(cy), Int(cx)])
-        #expect(PasteBack.weight(0, 30, side: 64, feather: 0.1) < 0.1)
-        #expect(PasteBack.weight(3.2, 30, side: 64, feather: 0.1) > 0.5 && PasteBack.weight(3.2, 30, side: 64, feather: 0.1) < 0.7)
-        #expect(PasteBack.weight(31, 31, side: 64, feather: 0.1) == 1)
+        let (kx, ky) = placement.chipToPhoto.apply(1, 1)  // a corner of the chip: outside the circle
+        #expect(pasted[0, Int(ky.rounded()), Int(kx.rounded())] == photo[0, Int(ky.rounded()), Int(kx.rounded())])
+        #expect(PasteBack.weight(31.5, 31.5, side: 64, feather: 0.1) == 1)
+        #expect(abs(PasteBack.weight(31.5, 2, side: 64, feather: 0.1) - 2.5 / 6.4) < 1e-9)  // 29.5 from the centre: 2.5 of the 6.4-px ramp
+        #expect(PasteBack.weight(0, 0, side: 64, feather: 0.1) == 0)
+        #expect(PasteBack.weight(31.5, -0.5, side: 64, feather: 0.1) == 0)
         #expect(pasted[0, 0, 0] == photo[0, 0, 0])
     }
 }
