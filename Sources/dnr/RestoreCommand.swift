@@ -14,7 +14,7 @@ struct RestoreCommand: ParsableCommand {
         discussion: """
         Inputs are photos or aligned faces. A photo (--align photo; the default for a non-square image) has its faces \
         found (dlib's detector and 5-point landmarks), each cut as the training faces were cut, restored, and its \
-        change pasted back with a feathered edge; every pixel away from the faces is unchanged, the output keeps the \
+        change pasted back, fading out over a circle inside the chip; every pixel away from the faces is unchanged, the output keeps the \
         photo's size. Faces whose chip is larger than --max-face photo pixels are left as they are (a 64 px model \
         would first have to shrink them), and the sidecar says so; --upsample finds smaller faces. A photo without \
         faces is reported and no output is written (exit status 0 when other inputs were restored, 1 when none were). \
@@ -25,7 +25,7 @@ struct RestoreCommand: ParsableCommand {
         framing and with the same sidecar.
         """)
 
-    @Argument(help: "Face images, or one folder of them.") var inputs: [String]
+    @Argument(help: "Photos or face images, or one folder of them.") var inputs: [String]
     @Option(name: .shortAndLong, help: "Output image (one input) or folder.") var output: String
     @Option(help: "Folder with ipc/unet/mask .safetensors (default: the project's Models/).") var weights: String?
     @OptionGroup var sampling: SamplerOptions
