@@ -39,13 +39,13 @@ enum PyramidDown2 {
         let (w, h) = ((image.width - 3) / 2, (image.height - 3) / 2)
         var samples = [UInt8](repeating: 0, count: 3 * w * h)
         var rowFiltered = [Int](repeating: 0, count: image.height * w)
+        let s = image.samples
         for c in 0..<3 {
             let plane = c * image.planeSize
             for r in 0..<image.height {
                 let row = plane + r * image.width
                 for col in 0..<w {
                     let o = row + 2 * col
-                    let s = image.samples
                     rowFiltered[r * w + col] = Int(s[o]) + 4 * Int(s[o + 1]) + 6 * Int(s[o + 2]) + 4 * Int(s[o + 3]) + Int(s[o + 4])
                 }
             }
