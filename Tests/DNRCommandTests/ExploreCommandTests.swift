@@ -182,13 +182,14 @@ final class TmuxSession {
     @Test func suspendAndResumeRedrawEverything() throws {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "bash --norc --noprofile")
-        try session.keys("cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6; echo EXITED", "Enter")
+        try session.keys("cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6; echo EXITED-$((40 + 2))", "Enter")
         let first = try session.wait(for: "step 0/6")
         #expect(first.contains("▀"), "no images before the suspension")
         try session.keys("C-z")
         try session.wait(for: "Stopped")
-        try session.keys("stty -a; echo STTY-DONE", "Enter")
-        let suspended = try session.wait(for: "STTY-DONE\n")
+        // The typed line is on the screen too: the marker waited for is one only the shell's output has.
+        try session.keys("stty -a; echo STTY-$((40 + 2))-DONE", "Enter")
+        let suspended = try session.wait(for: "STTY-42-DONE")
         #expect(suspended.contains(" icanon") && suspended.contains(" echo "), "the terminal is not restored while suspended")
         try session.keys("fg", "Enter")
         let back = try session.wait(for: "step 0/6")
@@ -197,7 +198,7 @@ final class TmuxSession {
         try session.keys("n")
         try session.wait(for: "step 1/6")
         try session.keys("q")
-        try session.wait(for: "EXITED")
+        try session.wait(for: "EXITED-42")
     }
 
     /// A non-UTF-8 locale: the explorer runs (its non-ASCII labels degrade) and quits cleanly.
