@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Tensors
 import Testing
 
 /// The multi-versioned C kernels against plain references, on whichever variant this CPU gets.
@@ -18,7 +19,7 @@ import Testing
     }
 
     @Test func reductionsMatchDoublePrecisionSums() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator(seed: 11)
         for n in [1, 7, 16, 1000, 65_537] {
             let a = (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
             let b = (0..<n).map { _ in Float.random(in: -1...1, using: &generator) }
@@ -28,9 +29,10 @@ import Testing
             let squares = a.reduce(0.0) { $0 + (Double($1) - Double(mean)) * (Double($1) - Double(mean)) }
             var s: Float = 0, d: Float = 0
             dnr_sum_and_dot(a, b, n, &s, &d)
-            #expect(abs(Double(dnr_sum(a, n)) - sum) <= 1e-5 * Double(n).squareRoot() + 1e-6)
-            #expect(abs(Double(s) - sum) <= 1e-5 * Double(n).squareRoot() + 1e-6 && abs(Double(d) - dot) <= 1e-5 * Double(n).squareRoot() + 1e-6)
-            #expect(abs(Double(dnr_centered_squares(a, n, mean)) - squares) <= 1e-5 * squares + 1e-6)
+            #expect(abs(Double(dnr_sum(a, n)) - sum) <= 1e-4 * Double(n).squareRoot() + 1e-6)
+            #expect(abs(Double(s) - sum) <= 1e-4 * Double(n).squareRoot() + 1e-6 && abs(Double(d) - dot) <= 1e-4 * Double(n).squareRoot() + 1e-6)
+            // Float accumulation (serial in the unoptimised debug build, in lanes otherwise): about 2e-5 relative at n = 65 537.
+            #expect(abs(Double(dnr_centered_squares(a, n, mean)) - squares) <= 1e-4 * squares + 1e-6)
         }
     }
 
