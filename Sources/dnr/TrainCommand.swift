@@ -6,6 +6,8 @@ import Foundation
 import Restoration
 import Tensors
 
+extension MaskTrainer.NoisedImage: ExpressibleByArgument {}
+
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -46,6 +48,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
     @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 10
+    @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .clean
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
 
     func validate() throws {
@@ -82,7 +85,7 @@ struct TrainCommand: ParsableCommand {
             let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
             task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 1e-3,
-                                        perceptualWeight: perceptualWeight, updateScale: updateScale))
+                                        perceptualWeight: perceptualWeight, updateScale: updateScale, noised: noised))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)

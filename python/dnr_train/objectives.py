@@ -13,13 +13,14 @@ def mask_timesteps(n, generator, limit=400):
     return 1 + torch.randint(0, limit, (n,), generator=generator)
 
 
-def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta):
-    """Everything the objective needs that does not depend on the mask."""
+def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta, noised="clean"):
+    """Everything the objective needs that does not depend on the mask. `noised`: the image y_t is
+    drawn around, y_0 ("clean") or g(x) ("conditioned", where the sampler starts at T′)."""
     with torch.no_grad(), torch.autocast(clean.device.type, enabled=False):
         residual, features = ipc.residual_and_features(degraded)
         conditioned = degraded + residual
         alpha_bar = alpha_bars[t]
-        noisy = schedule.noised(clean, noise, alpha_bar)
+        noisy = schedule.noised(clean if noised == "clean" else conditioned, noise, alpha_bar)
         epsilon = unet(torch.cat([noisy, degraded, conditioned], 1), t.float())
         start = guidance.predicted_start(noisy, epsilon, alpha_bar)
         gradient = guidance.held_noise_gradient(start, alpha_bar, recognizer(conditioned), recognizer)

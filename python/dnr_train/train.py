@@ -55,6 +55,8 @@ def parse(argv=None):
     ap.add_argument("--update-scale", type=float, default=10.0, help="mask: the step k of the guided update the objective scores")
     ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
     ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
+    ap.add_argument("--noised", default="clean", choices=["clean", "conditioned"],
+                    help="mask: y_t drawn around y_0 or around g(x) (the sampler's start)")
     ap.add_argument("--mask-width", type=int, default=32, help="mask: a fresh sub-branch's width")
     ap.add_argument("--workers", type=int, default=4, help="data workers per process")
     ap.add_argument("--validation-size", type=int, default=64, help="faces in the fixed validation batch")
@@ -166,7 +168,7 @@ class Run:
             generator = self.noise_generator(noise_seed)
             t = objectives.mask_timesteps(clean.shape[0], generator).to(self.device)
             noise = torch.randn(clean.shape, generator=generator).to(self.device)
-            setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t, noise, self.args.delta)
+            setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t, noise, self.args.delta, self.args.noised)
             mask = model(degraded, setup["proxy"], setup["features"])
             return self.mask_objective(setup, mask), {"coverage": mask.mean().item()}
         if self.args.network == "ipc":
@@ -304,7 +306,8 @@ class Run:
                 g = self.noise_generator(7)
                 t = objectives.mask_timesteps(clean.shape[0], g).to(self.device)
                 setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t,
-                                              torch.randn(clean.shape, generator=g).to(self.device), self.args.delta)
+                                              torch.randn(clean.shape, generator=g).to(self.device), self.args.delta,
+                                              self.args.noised)
                 for name, mask in (("objective_proxy", setup["proxy"]), ("objective_none", torch.zeros_like(setup["proxy"])),
                                    ("objective_uniform", torch.ones_like(setup["proxy"]))):
                     out[name] = self.mask_objective(setup, mask).item()

@@ -45,9 +45,12 @@ public enum MirrorReference {
             let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
             let trainer = MaskTrainer(network: mask, unet: unet, conditioner: ipc, recognizer: recognizer)
             let (objective, coverage) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
+            trainer.noised = .conditioned
+            let (aroundConditioned, _) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
             out += [("maskobjective.clean", batch.clean), ("maskobjective.degraded", batch.degraded), ("maskobjective.noise", noise),
                     ("maskobjective.timesteps", Tensor(shape: [2], scalars: [50, 300])),
                     ("maskobjective.value", Tensor(shape: [1], scalars: [objective])),
+                    ("maskobjective.value_conditioned", Tensor(shape: [1], scalars: [aroundConditioned])),
                     ("maskobjective.coverage", Tensor(shape: [1], scalars: [coverage]))]
         }
 

@@ -121,6 +121,11 @@ public final class DiffusionTrainer {
 /// loss plus λ times the face-perceptual distance. The update uses `updateScale` in place of s·σ_t²
 /// so that one training step sees the effect a whole guided run accumulates.
 public final class MaskTrainer {
+    /// The image y_t is drawn around: the ground truth y_0, or g(x), where restoration starts at T′.
+    /// Around y_0, ŷ_{0,t} already carries the true identity and guidance towards f(g(x)) can only cost;
+    /// around g(x) the objective sees what the sampler sees.
+    public enum NoisedImage: String, CaseIterable, Sendable { case clean, conditioned }
+
     public let network: MaskBranch
     public let optimizer: Adam
     let unet: ConditionalUNet
@@ -130,11 +135,12 @@ public final class MaskTrainer {
     public var delta: Float
     public var perceptualWeight: Float
     public var updateScale: Float
+    public var noised: NoisedImage
     public var maxTimestep: Int
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
                 learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, updateScale: Float = 10,
-                maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
+                noised: NoisedImage = .clean, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
         self.conditioner = conditioner
@@ -143,6 +149,7 @@ public final class MaskTrainer {
         self.delta = delta
         self.perceptualWeight = perceptualWeight
         self.updateScale = updateScale
+        self.noised = noised
         self.maxTimestep = maxTimestep
         optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
     }
@@ -180,7 +187,7 @@ public final class MaskTrainer {
         let proxy = proxyMask(conditioned: conditioned, degraded: batch.degraded, delta: delta)
         // y_t, ε̂ and ŷ_{0,t} per sample, then ∇_{y_t} L_arc with ε̂ held (Eq. 7 against f(g(x))).
         let alphaBars = timesteps.map { schedule.alphaBar[$0] }
-        let yt = DiffusionMath.noised(batch.clean, noise: noise, alphaBars: alphaBars)
+        let yt = DiffusionMath.noised(noised == .clean ? batch.clean : conditioned, noise: noise, alphaBars: alphaBars)
         let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
         let epsilon = withoutGradients { unet(input, timesteps: timesteps.map(Float.init)) }.value
         let start = withoutGradients { DiffusionMath.predictedStart(Variable(yt), noise: Variable(epsilon), alphaBars: alphaBars) }.value
