@@ -67,13 +67,23 @@ import TestSupport
         let branch = MaskBranch(.subBranch(of: ipc.configuration, width: 6), seed: 6)
         let x = Variable(image(seed: 34, size: 16)), proxy = Variable(Tensor(repeating: 1, shape: [1, 1, 16, 16]))
         let features = ipc.withFeatures(x).features
-        // It starts as M′; with its last layer trained away from that, it answers to the features.
-        #expect(withoutGradients { branch(x, proxy: proxy, features: features) }.value == proxy.value)
+        // It starts undecided (p = ½); with its last layer trained, it answers to the features and to M′,
+        // and decides on a 4 × 4 grid: the logits along a row are the grid's values blended linearly,
+        // so their second difference vanishes between neighbouring cell centres.
+        #expect(withoutGradients { branch.probabilities(x, proxy: proxy, features: features) }.value.scalars.allSatisfy { $0 == 0.5 })
         var g = SeededGenerator(seed: 7)
         branch.conv4!.weight.assign(Tensor(randomUniform: branch.conv4!.weight.shape, in: -0.3...0.3, generator: &g))
         let p = withoutGradients { branch.probabilities(x, proxy: proxy, features: features) }.value
         let other = withoutGradients { branch.probabilities(x, proxy: proxy, features: features * 3) }.value
-        #expect(p.shape == [1, 1, 16, 16] && p.maxAbsDifference(other) > 1e-4)
+        let noProxy = withoutGradients { branch.probabilities(x, proxy: proxy * 0, features: features) }.value
+        #expect(p.shape == [1, 1, 16, 16] && p.maxAbsDifference(other) > 1e-4 && p.maxAbsDifference(noProxy) > 1e-4)
+        let logit = p.scalars.map { log($0 / (1 - $0)) }
+        for row in 0..<16 {
+            for column in [3, 7, 11] {  // pixels 2…5 lie between grid centres 1.5 and 5.5 (one linear piece)
+                let i = row * 16 + column
+                #expect(abs(logit[i - 1] - 2 * logit[i] + logit[i + 1]) < 1e-4)
+            }
+        }
         let old = try JSONDecoder().decode(MaskConfiguration.self, from: Data(#"{"width":24}"#.utf8))
         #expect(old == .standard && old.architecture == .standalone)
         let saved = try JSONEncoder().encode(branch.configuration)

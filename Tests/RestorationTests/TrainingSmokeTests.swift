@@ -70,13 +70,16 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         let ipc = architecture == .standalone ? IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
             : IdentityPreservingConditioner(.unet(resolution: 32, widths: [8, 8, 16, 16], blocks: 1), seed: 2)
         if architecture == .subBranch {
-            // A conditioner that changes x, so that M′ (where the sub-branch starts) marks pixels.
+            // A conditioner that changes x, so that M′ (one of the sub-branch's inputs) marks pixels.
             var g = SeededGenerator(seed: 8)
             for p in ipc.parameters { p.assign(Tensor(randomUniform: p.shape, in: -0.2...0.2, generator: &g)) }
         }
         let mask = MaskBranch(architecture == .standalone ? .standard : .subBranch(of: ipc.configuration, width: 8), seed: 3)
+        // The sub-branch starts undecided (no guidance, which is where the loss is lowest at this update
+        // scale); tipped towards guidance everywhere, it has to learn to switch regions off.
+        if let last = mask.conv4 { last.bias?.assign(Tensor(shape: [1], scalars: [0.1])) }
         let trainer = MaskTrainer(network: mask, unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
-                                  recognizer: recognizer, learningRate: architecture == .standalone ? 3e-2 : 3e-3, delta: 0.05,
+                                  recognizer: recognizer, learningRate: 3e-2, delta: 0.05,
                                   updateScale: 5000, maxTimestep: 100)
         // Two faces keep the recognizer's eight passes per step within the time of a smoke test.
         let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))

@@ -178,18 +178,13 @@ class MaskBranch(nn.Module):
         if self.sub_branch:
             self.conv1 = nn.Conv2d(cfg["featureChannels"] + 4, w, 3, padding=1)
             self.conv2 = nn.Conv2d(w, w, 3, stride=2, padding=1)
-            self.conv3 = nn.Conv2d(w, w, 3, padding=1)
-            self.conv4 = nn.Conv2d(w + 1, 1, 3, padding=1)
+            self.conv3 = nn.Conv2d(w, w, 3, stride=2, padding=1)
+            self.conv4 = nn.Conv2d(w, 1, 3, padding=1)
+            nn.init.zeros_(self.conv4.weight); nn.init.zeros_(self.conv4.bias)  # starts undecided (p = ½)
         else:
             self.conv1 = nn.Conv2d(4, w, 3, padding=1)
             self.conv2 = nn.Conv2d(w, w, 3, padding=1)
             self.conv3 = nn.Conv2d(w, 1, 3, padding=1)
-
-    def start_as_proxy(self):
-        """A fresh sub-branch's last layer reads only M′ (its centre tap), so training refines M′."""
-        with torch.no_grad():
-            self.conv4.weight.zero_(); self.conv4.bias.zero_()
-            self.conv4.weight[0, -1, 1, 1] = 0.5
 
     def probabilities(self, x, proxy, features=None):
         inp = torch.cat([x, proxy * 2 - 1], 1)
@@ -198,8 +193,7 @@ class MaskBranch(nn.Module):
         if features.shape[2] != x.shape[2]:
             features = F.interpolate(features, scale_factor=x.shape[2] // features.shape[2], mode="nearest")
         h = F.relu(self.conv3(F.relu(self.conv2(F.relu(self.conv1(torch.cat([features, inp], 1)))))))
-        decisions = F.interpolate(h, size=x.shape[2:], mode="bilinear", align_corners=False)
-        return torch.sigmoid(self.conv4(torch.cat([decisions, proxy * 2 - 1], 1)))
+        return torch.sigmoid(F.interpolate(self.conv4(h), size=x.shape[2:], mode="bilinear", align_corners=False))
 
     def forward(self, x, proxy, features=None):
         """M with a straight-through gradient."""

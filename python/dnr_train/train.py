@@ -117,8 +117,6 @@ class Run:
             self.started_from = os.path.join(os.path.basename(os.path.normpath(args.models)), self.file)
         else:
             self.model = weights.build(args.network, json.loads(args.config) if args.config else self.default_config())
-            if args.network == "mask" and self.model.sub_branch:
-                self.model.start_as_proxy()
         self.model.to(self.device)
         self.ema = copy.deepcopy(self.model).requires_grad_(False)
         self.ema_updates = 0

@@ -6,7 +6,8 @@ public struct MaskConfiguration: Codable, Equatable, Sendable {
         /// The first branch: three 3×3 convolutions on (x, M′) alone; it sees 7 px and learns speckle.
         case standalone
         /// The paper's "small sub-branch of the IPC": it reads the IPC's deep features beside (x, M′)
-        /// and decides at half resolution, so it can mark whole facial parts.
+        /// and decides on a grid of R/4 × R/4 cells, upsampled bilinearly, so M is made of whole regions
+        /// (deciding at full resolution, with M′ beside the decision, it learned edges and speckle).
         case subBranch
     }
 
@@ -48,8 +49,7 @@ public struct MaskConfiguration: Codable, Equatable, Sendable {
 public final class MaskBranch: Module {
     public let configuration: MaskConfiguration
     let conv1: Conv2d, conv2: Conv2d, conv3: Conv2d
-    /// Sub-branch only: conv2 has stride 2 and conv3 decides at half resolution; conv4 reads that
-    /// decision upsampled to R beside M′.
+    /// Sub-branch only: conv2 and conv3 have stride 2 and conv4 decides at R/4.
     let conv4: Conv2d?
 
     public init(_ configuration: MaskConfiguration, seed: UInt64 = 0) {
@@ -69,14 +69,10 @@ public final class MaskBranch: Module {
         case .subBranch:
             conv1 = Conv2d(configuration.featureChannels + 4, w, kernel: 3, padding: 1, generator: &g)
             conv2 = Conv2d(w, w, kernel: 3, stride: 2, padding: 1, generator: &g)
-            conv3 = Conv2d(w, w, kernel: 3, padding: 1, generator: &g)
-            // The last layer sees the decision features upsampled to R beside M′, and starts as M′
-            // itself (the proxy channel's centre tap only), so training refines M′ into regions.
-            let last = Conv2d(w + 1, 1, kernel: 3, padding: 1, generator: &g)
+            conv3 = Conv2d(w, w, kernel: 3, stride: 2, padding: 1, generator: &g)
+            // A fresh branch starts undecided (p = ½ everywhere) so that the first steps choose its regions.
+            let last = Conv2d(w, 1, kernel: 3, padding: 1, generator: &g)
             last.zeroInitialise()
-            var weight = last.weight.value
-            weight.scalars[(w * 3 + 1) * 3 + 1] = 0.5
-            last.weight.assign(weight)
             conv4 = last
         }
     }
@@ -89,8 +85,7 @@ public final class MaskBranch: Module {
         guard var features else { preconditionFailure("the mask sub-branch needs the IPC's features") }
         if features.shape[2] != x.shape[2] { features = features.nearestUpsampled(factor: x.shape[2] / features.shape[2]) }
         let h = conv3(conv2(conv1(concatenate([features, input], axis: 1)).relu()).relu()).relu()
-        let decisions = h.bilinearResized(height: x.shape[2], width: x.shape[3])
-        return conv4(concatenate([decisions, proxy * 2 - 1], axis: 1)).sigmoid()
+        return conv4(h).bilinearResized(height: x.shape[2], width: x.shape[3]).sigmoid()
     }
 
     /// The binary mask M (straight-through gradient).
