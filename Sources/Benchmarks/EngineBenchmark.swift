@@ -10,9 +10,10 @@ public struct EngineBenchmark {
     public var trainingBatch = 16
     public var forwardRuns = 10
     public var trainingRuns = 3
-    /// Extra forward-only rounds, ours and PyTorch alternating, so that drift in the machine's speed
-    /// (large on a shared virtual machine) falls on both sides; the report gives each round's ratio.
-    public var forwardRounds = 0
+    /// Extra rounds, ours and PyTorch alternating, so that drift in the machine's speed (large on a
+    /// shared virtual machine) falls on both sides: the forward, and the training step when
+    /// `trainingRuns` > 0; the report gives each round's ratios.
+    public var rounds = 0
     public var threads = 2
     public var python = "python3"
     public var torchScript: String
@@ -27,12 +28,15 @@ public struct EngineBenchmark {
         public var parameters = 0
         public var forwardGFLOP = 0.0
         public var oursForward = 0.0, oursTrain = 0.0, oursPeakMiB = 0.0
+        /// One training step's matrix products: seconds inside sgemm (packing included) and GFLOP.
+        public var trainProducts = 0.0, trainGFLOP = 0.0
         public var torchForward: Double?, torchTrain: Double?, torchPeakMiB: Double?
         public var sgemmGFLOPs = 0.0
         public var outputDifference: Float?
         public var torchNote: String?
-        /// Ours ÷ PyTorch, forward batch 1, per interleaved round (the first is the main run's).
-        public var forwardRatios: [Double] = []
+        /// Ours ÷ PyTorch per interleaved round (the first is the main run's): forward batch 1, the
+        /// training step, and the floor (our step's time inside sgemm ÷ PyTorch's whole step).
+        public var forwardRatios: [Double] = [], trainRatios: [Double] = [], floorRatios: [Double] = []
     }
 
     public func run(log: (String) -> Void) throws -> Report {
@@ -64,14 +68,19 @@ public struct EngineBenchmark {
         let target = Tensor(randomNormal: [trainingBatch, configuration.outputChannels, r, r], generator: &generator)
         let timesteps = (0..<trainingBatch).map { Float($0 * 61 % 1000) }
         let adam = Adam(parameters: unet.parameters, learningRate: 1e-4)
-        report.oursTrain = measure(warmup: 1, runs: trainingRuns) {
+        func trainingStep() {
             unet.zeroGradients()
             let loss = mseLoss(unet(Variable(batch), timesteps: timesteps), Variable(target))
             loss.backward()
             adam.update()
-        }.median
+        }
+        report.oursTrain = measure(warmup: 1, runs: trainingRuns, trainingStep).median
         report.oursPeakMiB = peakResidentMiB()
         log("ours   train step batch \(trainingBatch) (forward + backward + Adam): \(ms(report.oursTrain)), peak RSS \(Int(report.oursPeakMiB)) MiB")
+        // One more step with the products timed: what im2col + sgemm cannot go below.
+        let (_, counter) = FLOPCounter.counted(trainingStep)
+        (report.trainProducts, report.trainGFLOP) = (counter.productSeconds, Double(counter.operations) / 1e9)
+        log("ours   of one train step, inside sgemm (packing included): \(ms(report.trainProducts)), \(format(report.trainGFLOP)) GFLOP at \(format(report.trainGFLOP / report.trainProducts)) GFLOP/s")
 
         // PyTorch mirror on the same weights (saved before training changed them).
         let outputPath = workFolder + "/torch.json"
@@ -90,13 +99,26 @@ public struct EngineBenchmark {
                 report.outputDifference = output.maxAbsDifference(theirs)
             }
             if let f = report.torchForward { report.forwardRatios.append(report.oursForward / f) }
-            for round in 0..<forwardRounds {
+            if let t = report.torchTrain, trainingRuns > 0 {
+                report.trainRatios.append(report.oursTrain / t)
+                report.floorRatios.append(report.trainProducts / t)
+            }
+            for round in 0..<rounds {
                 let ours = measure(warmup: 2, runs: forwardRuns) { _ = withoutGradients { unet(Variable(single), timesteps: [500]) } }.median
-                let status = torch(trainRuns: 0)
+                let oursTrain = trainingRuns > 0 ? measure(warmup: 0, runs: trainingRuns, trainingStep).median : 0
+                let products = trainingRuns > 0 ? FLOPCounter.counted(trainingStep).1.productSeconds : 0
+                let status = torch(trainRuns: trainingRuns)
                 guard status == 0, let data = FileManager.default.contents(atPath: outputPath),
                       let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], let theirs = json["forward_seconds"] as? Double else { break }
                 report.forwardRatios.append(ours / theirs)
-                log("round \(round + 2): ours forward \(ms(ours)), ratio \(String(format: "%.2f", ours / theirs))")
+                var line = "round \(round + 2): ours forward \(ms(ours)), ratio \(String(format: "%.2f", ours / theirs))"
+                if trainingRuns > 0, let theirsTrain = json["train_seconds"] as? Double {
+                    report.trainRatios.append(oursTrain / theirsTrain)
+                    report.floorRatios.append(products / theirsTrain)
+                    line += "; train step ours \(ms(oursTrain)), PyTorch \(ms(theirsTrain)), ratio \(String(format: "%.2f", oursTrain / theirsTrain))"
+                        + ", floor \(String(format: "%.2f", products / theirsTrain))"
+                }
+                log(line)
             }
         } else {
             report.torchNote = "PyTorch mirror not run (\(python) \(torchScript) exited with \(status)); install it with pip install 'torch==2.13.0+cpu' safetensors"

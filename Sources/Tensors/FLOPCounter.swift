@@ -1,7 +1,11 @@
-/// Counts the floating-point operations of matrix products and convolutions (2 per multiply-add)
-/// while installed with `FLOPCounter.counting { … }`; used by benchmarks to report GFLOP/s.
+/// Counts the floating-point operations of matrix products and convolutions (2 per multiply-add),
+/// and the time spent inside OpenBLAS's sgemm (its packing included), while installed with
+/// `FLOPCounter.counting { … }`; used by benchmarks to report GFLOP/s and how much of a run is the
+/// products themselves (the floor an im2col engine cannot go below).
 public final class FLOPCounter: @unchecked Sendable {
     public private(set) var operations: Int = 0
+    /// Seconds inside sgemm calls made on the counting thread.
+    public private(set) var productSeconds: Double = 0
 
     @TaskLocal static var current: FLOPCounter?
 
@@ -9,13 +13,29 @@ public final class FLOPCounter: @unchecked Sendable {
 
     /// Runs `body` and returns its result with the operations it performed.
     public static func counting<T>(_ body: () throws -> T) rethrows -> (T, Int) {
+        let (result, counter) = try counted(body)
+        return (result, counter.operations)
+    }
+
+    /// Runs `body` and returns its result with the counter (operations and time in products).
+    public static func counted<T>(_ body: () throws -> T) rethrows -> (T, FLOPCounter) {
         let counter = FLOPCounter()
         let result = try $current.withValue(counter, operation: body)
-        return (result, counter.operations)
+        return (result, counter)
     }
 
     @inline(__always)
     static func add(_ count: Int) {
         if let counter = current { counter.operations += count }
+    }
+
+    /// Runs a matrix product of `count` operations, timing it when a counter is installed.
+    @inline(__always)
+    static func product(_ count: Int, _ body: () -> Void) {
+        guard let counter = current else { return body() }
+        counter.operations += count
+        let start = monotonicSeconds()
+        body()
+        counter.productSeconds += monotonicSeconds() - start
     }
 }

@@ -65,7 +65,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Batch size of the training step.") var batch = 16
         @Option(help: "Timed forward runs (median reported).") var forwardRuns = 10
         @Option(help: "Timed training steps (median reported).") var trainRuns = 3
-        @Option(help: "Extra forward-only rounds, ours and PyTorch alternating (drift falls on both).") var rounds = 0
+        @Option(help: "Extra rounds, ours and PyTorch alternating (drift falls on both): the forward, and the training step unless --train-runs is 0.") var rounds = 0
         @Option(help: "The PyTorch mirror script.") var torchScript = "scripts/bench/unet_torch.py"
 
         func run() throws { try withScratchFolder { try run(in: $0) } }
@@ -82,18 +82,20 @@ struct BenchCommand: ParsableCommand {
             bench.trainingBatch = batch
             bench.forwardRuns = forwardRuns
             bench.trainingRuns = trainRuns
-            bench.forwardRounds = rounds
+            bench.rounds = rounds
             let report = try bench.run { print($0) }
             if let note = report.torchNote { print(note); return }
             if let f = report.torchForward, let t = report.torchTrain {
                 print(String(format: "ratio ours ÷ PyTorch: forward batch 1 %.2f, train step batch %d %.2f", report.oursForward / f, batch, report.oursTrain / t))
+                print(String(format: "floor of an im2col + sgemm step: its sgemm time alone ÷ PyTorch's whole step %.2f", report.trainProducts / t))
                 print(String(format: "GFLOP/s: ours %.0f, PyTorch %.0f, OpenBLAS sgemm %.0f (forward, batch 1)",
                              report.forwardGFLOP / report.oursForward, report.forwardGFLOP / f, report.sgemmGFLOPs))
             }
             if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
-            if report.forwardRatios.count > 1 {
-                let sorted = report.forwardRatios.sorted()
-                print("forward batch 1 ratio over \(sorted.count) interleaved rounds: " + report.forwardRatios.map { String(format: "%.2f", $0) }.joined(separator: ", ")
+            for (name, ratios) in [("forward batch 1", report.forwardRatios), ("train step", report.trainRatios),
+                                   ("floor (sgemm time ÷ PyTorch's step)", report.floorRatios)] where ratios.count > 1 {
+                let sorted = ratios.sorted()
+                print("\(name) ratio over \(sorted.count) interleaved rounds: " + ratios.map { String(format: "%.2f", $0) }.joined(separator: ", ")
                       + String(format: "; median %.2f", sorted[sorted.count / 2]))
             }
             if let d = report.outputDifference { print(String(format: "max |ours − PyTorch| on the batch-1 output: %.2e", d)) }

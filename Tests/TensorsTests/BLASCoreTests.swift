@@ -34,3 +34,20 @@ import Tensors
         #expect(BLASCore.environmentChanges(reported: "SkylakeX", cpu: avx512, environment: [core: "SkylakeX", chosen: "SkylakeX"]).isEmpty)
     }
 }
+
+@Suite struct FLOPCounterTests {
+    /// A counted run reports 2·m·n·k operations per product and the time spent inside sgemm, which
+    /// is part of (so at most) the run's own time.
+    @Test func countsProductsAndTimesThem() {
+        var g = SeededGenerator(seed: 3)
+        let a = Tensor(randomNormal: [2, 96, 80], generator: &g), b = Tensor(randomNormal: [2, 80, 64], generator: &g)
+        let start = monotonicSeconds()
+        let (product, counter) = FLOPCounter.counted { Tensor.matmul(a, b) }
+        let elapsed = monotonicSeconds() - start
+        #expect(product.shape == [2, 96, 64])
+        #expect(counter.operations == 2 * 2 * 96 * 64 * 80)
+        #expect(counter.productSeconds > 0 && counter.productSeconds <= elapsed)
+        let (_, none) = FLOPCounter.counted { Tensor(randomNormal: [4], generator: &g) }
+        #expect(none.operations == 0 && none.productSeconds == 0)
+    }
+}

@@ -5,10 +5,11 @@ import COpenBLAS
 func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
           m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, accumulate: Bool = false,
           outputRowStride: Int? = nil) {
-    FLOPCounter.add(2 * m * n * k)
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                accumulate ? 1 : 0, c, Int32(outputRowStride ?? n))
+    FLOPCounter.product(2 * m * n * k) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
+                    accumulate ? 1 : 0, c, Int32(outputRowStride ?? n))
+    }
 }
 
 extension Tensor {
