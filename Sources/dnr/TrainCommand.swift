@@ -50,6 +50,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 10
     @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .clean
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
+    @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0
 
     func validate() throws {
         if resume && fromModels { throw ValidationError("--resume continues a checkpoint and --from-models starts a new run from exported weights: choose one") }
@@ -85,7 +86,7 @@ struct TrainCommand: ParsableCommand {
             let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
             task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 1e-3,
-                                        perceptualWeight: perceptualWeight, updateScale: updateScale, noised: noised))
+                                        perceptualWeight: perceptualWeight, coverageWeight: coverageWeight, updateScale: updateScale, noised: noised))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)

@@ -1,6 +1,7 @@
 """The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M
 (ε̂ held), ŷ_{0,t} again, scored against y_0 with the identity loss plus λ times the
-face-perceptual distance. The IPC's (Eq. 4) and the denoiser's (Eq. 5) are a line each, in train.py."""
+face-perceptual distance, plus μ times M's coverage (where the guidance changes nothing, only the
+coverage term decides, so M stays off there). The IPC's (Eq. 4) and the denoiser's (Eq. 5) are a line each, in train.py."""
 import torch
 
 from . import guidance, schedule
@@ -29,9 +30,10 @@ def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, del
             "proxy": proxy_mask(conditioned, degraded, delta), "features": features}
 
 
-def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight):
+def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.0):
     with torch.autocast(setup["clean"].device.type, enabled=False):
         updated = guidance.shifted(setup["noisy"], setup["gradient"], mask, update_scale)
         restored = guidance.predicted_start(updated, setup["epsilon"], setup["alpha_bar"])
         return identity_loss(recognizer(restored), setup["truth"]).mean() \
-            + perceptual_weight * recognizer.perceptual_distance(restored, setup["clean"]).mean()
+            + perceptual_weight * recognizer.perceptual_distance(restored, setup["clean"]).mean() \
+            + coverage_weight * mask.mean()

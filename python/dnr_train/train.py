@@ -54,6 +54,7 @@ def parse(argv=None):
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
     ap.add_argument("--update-scale", type=float, default=10.0, help="mask: the step k of the guided update the objective scores")
     ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
+    ap.add_argument("--coverage-weight", type=float, default=0.0, help="mask: μ, the weight of M's coverage (mean) in the objective")
     ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
     ap.add_argument("--noised", default="clean", choices=["clean", "conditioned"],
                     help="mask: y_t drawn around y_0 or around g(x) (the sampler's start)")
@@ -192,7 +193,8 @@ class Run:
         return torch.Generator().manual_seed(data.batch_seed(self.args.seed, self.rank, self.step) + 1 if seed is None else seed)
 
     def mask_objective(self, setup, mask):
-        return objectives.mask_objective(self.recognizer, setup, mask, self.args.update_scale, self.args.perceptual_weight)
+        return objectives.mask_objective(self.recognizer, setup, mask, self.args.update_scale, self.args.perceptual_weight,
+                                         self.args.coverage_weight)
 
     # --- schedule ---
     def progress(self, elapsed):

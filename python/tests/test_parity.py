@@ -104,6 +104,6 @@ def test_mask_objective(reference, repo):
     around = objectives.mask_setup(ipc, unet, recognizer, schedule.alpha_bars(), ref["maskobjective.clean"], ref["maskobjective.degraded"],
                                    ref["maskobjective.timesteps"].long(), ref["maskobjective.noise"], 0.04, noised="conditioned")
     with torch.no_grad():
-        value = objectives.mask_objective(recognizer, around, m, 10.0, 1.0)
+        value = objectives.mask_objective(recognizer, around, m, 10.0, 1.0, coverage_weight=0.5)
     close(value.reshape(1), ref["maskobjective.value_conditioned"])
     assert abs(value.item() - ref["maskobjective.value"].item()) > 1e-3  # the two draws differ

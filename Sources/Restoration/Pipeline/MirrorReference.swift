@@ -46,6 +46,7 @@ public enum MirrorReference {
             let trainer = MaskTrainer(network: mask, unet: unet, conditioner: ipc, recognizer: recognizer)
             let (objective, coverage) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
             trainer.noised = .conditioned
+            trainer.coverageWeight = 0.5
             let (aroundConditioned, _) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
             out += [("maskobjective.clean", batch.clean), ("maskobjective.degraded", batch.degraded), ("maskobjective.noise", noise),
                     ("maskobjective.timesteps", Tensor(shape: [2], scalars: [50, 300])),

@@ -134,12 +134,15 @@ public final class MaskTrainer {
     let schedule: NoiseSchedule
     public var delta: Float
     public var perceptualWeight: Float
+    /// μ, the weight of M's coverage: where the guidance changes nothing (away from the features the
+    /// recognizer reads) only this term decides, so M stays off there.
+    public var coverageWeight: Float
     public var updateScale: Float
     public var noised: NoisedImage
     public var maxTimestep: Int
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
-                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, updateScale: Float = 10,
+                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, coverageWeight: Float = 0, updateScale: Float = 10,
                 noised: NoisedImage = .clean, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
@@ -148,6 +151,7 @@ public final class MaskTrainer {
         self.schedule = schedule
         self.delta = delta
         self.perceptualWeight = perceptualWeight
+        self.coverageWeight = coverageWeight
         self.updateScale = updateScale
         self.noised = noised
         self.maxTimestep = maxTimestep
@@ -199,12 +203,13 @@ public final class MaskTrainer {
     }
 
     /// The guided update with `mask` (the sampler's, with the update scale in place of s·σ_t²),
-    /// ŷ_{0,t} again with ε̂ held, scored against y_0.
+    /// ŷ_{0,t} again with ε̂ held, scored against y_0; plus μ times M's coverage.
     func objective(_ setup: Setup, mask: Variable) -> Variable {
         let updated = IdentityGuidance.shifted(Variable(setup.noisy), by: Variable(setup.gradient), mask: mask, factor: updateScale)
         let restored = DiffusionMath.predictedStart(updated, noise: Variable(setup.epsilon), alphaBars: setup.alphaBars)
         return identityLoss(recognizer.descriptors(restored), setup.truth).mean()
             + recognizer.perceptualDistance(restored, setup.clean).mean() * perceptualWeight
+            + mask.mean() * coverageWeight
     }
 
     func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
