@@ -95,6 +95,28 @@ MULTIVERSION void dnr_exp(const float *x, float *y, long n) {
     for (long i = 0; i < n; i++) y[i] = exp_approx(x[i]);
 }
 
+static inline long clamp_long(long v, long lo, long hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+MULTIVERSION void dnr_max_pool_plane(const float *x, long h, long w, long size, long stride, long padding,
+                                     float *out, int *argmax, long oh, long ow) {
+    for (long oy = 0; oy < oh; oy++) {
+        long y0 = clamp_long(oy * stride - padding, 0, h), y1 = clamp_long(oy * stride - padding + size, 0, h);
+        for (long ox = 0; ox < ow; ox++) {
+            long x0 = clamp_long(ox * stride - padding, 0, w), x1 = clamp_long(ox * stride - padding + size, 0, w);
+            float best = -__builtin_inff();
+            long at = -1;
+            for (long iy = y0; iy < y1; iy++) {
+                const float *row = x + iy * w;
+                for (long ix = x0; ix < x1; ix++) {
+                    if (row[ix] > best || at < 0) { best = row[ix]; at = iy * w + ix; }
+                }
+            }
+            out[oy * ow + ox] = best;
+            if (argmax) argmax[oy * ow + ox] = (int)at;
+        }
+    }
+}
+
 MULTIVERSION static const char *variant(void) {
 #if defined(__AVX512F__)
     return "avx512";

@@ -5,6 +5,43 @@ import Testing
 
 /// The multi-versioned C kernels against plain references, on whichever variant this CPU gets.
 @Suite struct KernelTests {
+    /// Max pooling (Variable.maxPooled on dnr_max_pool_plane) against windows scanned by hand, with
+    /// padding, ties (values drawn from a few levels) and the gradient routed to each window's first winner.
+    @Test func maxPoolingMatchesAPlainScan() {
+        var generator = SeededGenerator(seed: 5)
+        for (size, stride, padding, h, w) in [(3, 2, 1, 9, 7), (2, 2, 0, 8, 8), (3, 1, 1, 5, 6), (3, 2, 0, 11, 11)] {
+            let (n, c) = (2, 3)
+            let x = Tensor(shape: [n, c, h, w], scalars: (0..<(n * c * h * w)).map { _ in Float(Int.random(in: 0...4, using: &generator)) })
+            let input = Variable(x, requiresGradient: true)
+            let pooled = input.maxPooled(size: size, stride: stride, padding: padding)
+            let (oh, ow) = ((h + 2 * padding - size) / stride + 1, (w + 2 * padding - size) / stride + 1)
+            #expect(pooled.shape == [n, c, oh, ow])
+            let upstream = Tensor(shape: pooled.shape, scalars: (0..<pooled.value.count).map { Float($0 % 7 + 1) })
+            pooled.backward(seed: upstream)
+            var expected = [Float](repeating: 0, count: pooled.value.count), gradient = [Float](repeating: 0, count: x.count)
+            for p in 0..<(n * c) {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var best = -Float.infinity, at = -1
+                        for i in 0..<size {
+                            for j in 0..<size {
+                                let (iy, ix) = (oy * stride - padding + i, ox * stride - padding + j)
+                                guard (0..<h).contains(iy) && (0..<w).contains(ix) else { continue }
+                                let k = p * h * w + iy * w + ix
+                                if at < 0 || x.scalars[k] > best { (best, at) = (x.scalars[k], k) }
+                            }
+                        }
+                        let o = (p * oh + oy) * ow + ox
+                        expected[o] = best
+                        gradient[at] += upstream.scalars[o]
+                    }
+                }
+            }
+            #expect(pooled.value.scalars == expected, "size \(size) stride \(stride) padding \(padding)")
+            #expect(input.gradient!.scalars == gradient)
+        }
+    }
+
     @Test func expIsWithinTwoUlpOfTheReference() {
         let n = 200_001
         let xs = (0..<n).map { Float(-87 + 175 * Double($0) / Double(n - 1)) }

@@ -22,6 +22,11 @@ void dnr_group_norm_input_gradient(float *gx, const float *gy, const float *xhat
 /// e^x for every x[i] into y, within 2 ulp of expf for x in [−87, 88] (Cody–Waite reduction and
 /// Cephes' polynomial; branch-free, so it vectorises).
 void dnr_exp(const float *x, float *y, long n);
+/// Max pooling of one plane x [h, w] over size×size windows at `stride` (positions outside the
+/// plane are skipped) into out [oh, ow]; `argmax` (may be NULL) gets each window's first largest
+/// position in the plane (the first valid one when nothing compares larger, as with NaN).
+void dnr_max_pool_plane(const float *x, long h, long w, long size, long stride, long padding,
+                        float *out, int *argmax, long oh, long ow);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

@@ -1,3 +1,5 @@
+import CKernels
+
 extension Variable {
     /// Average pooling over NCHW with a square window of `size` and the given stride (no padding).
     public func averagePooled(size: Int, stride: Int) -> Variable {
@@ -37,32 +39,38 @@ extension Variable {
         let (n, c, h, w) = (s[0], s[1], s[2], s[3])
         let (oh, ow) = ((h + 2 * padding - size) / stride + 1, (w + 2 * padding - size) / stride + 1)
         precondition(oh > 0 && ow > 0, "maxPooled: window \(size) does not fit \(s)")
-        let x = value.scalars
-        var out = [Float](repeating: 0, count: n * c * oh * ow)
-        var argmax = [Int](repeating: 0, count: out.count)
-        for p in 0..<(n * c) {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    var best = -Float.infinity, at = -1
-                    for i in 0..<size {
-                        let iy = oy * stride - padding + i
-                        if iy < 0 || iy >= h { continue }
-                        for j in 0..<size {
-                            let ix = ox * stride - padding + j
-                            if ix < 0 || ix >= w { continue }
-                            let idx = p * h * w + iy * w + ix
-                            if x[idx] > best || at < 0 { best = x[idx]; at = idx }
+        let (inPlane, outPlane) = (h * w, oh * ow)
+        // Each window's winner (its position in its plane), kept only when the backward will run.
+        let tracking = GradientMode.isEnabled && requiresGradient
+        var out = uninitializedFloats(n * c * outPlane)
+        var argmax = [Int32](repeating: 0, count: tracking ? out.count : 0)
+        value.scalars.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                argmax.withUnsafeMutableBufferPointer { winners in
+                    let (x, y, winners) = (x.baseAddress!, y.baseAddress!, winners.baseAddress)
+                    parallelChunks(n * c, costPerItem: outPlane * size * size) { planes in
+                        for p in planes {
+                            dnr_max_pool_plane(x + p * inPlane, h, w, size, stride, padding, y + p * outPlane,
+                                               tracking ? winners! + p * outPlane : nil, oh, ow)
                         }
                     }
-                    let o = (p * oh + oy) * ow + ox
-                    out[o] = best
-                    argmax[o] = at
                 }
             }
         }
         return record(Tensor(shape: [n, c, oh, ow], scalars: out), [self]) { g in
-            var dx = [Float](repeating: 0, count: n * c * h * w)
-            for o in 0..<g.count { dx[argmax[o]] += g.scalars[o] }
+            var dx = [Float](repeating: 0, count: n * c * inPlane)
+            dx.withUnsafeMutableBufferPointer { gx in
+                g.scalars.withUnsafeBufferPointer { gy in
+                    argmax.withUnsafeBufferPointer { winners in
+                        let (gx, gy, winners) = (gx.baseAddress!, gy.baseAddress!, winners.baseAddress!)
+                        parallelChunks(n * c, costPerItem: outPlane) { planes in
+                            for p in planes {
+                                for o in p * outPlane..<(p + 1) * outPlane { gx[p * inPlane + Int(winners[o])] += gy[o] }
+                            }
+                        }
+                    }
+                }
+            }
             return [Tensor(shape: s, scalars: dx)]
         }
     }
