@@ -106,8 +106,11 @@ extension Tensor {
 }
 
 /// Storage for `count` floats that the caller overwrites completely, without the cost of zeroing
-/// it first (Float has no invalid bit patterns).
+/// it first (Float has no invalid bit patterns). An empty request returns `[]`: the initializer
+/// would store the count 0 into the standard library's shared empty-array header, a write that
+/// races with every other thread reading that header (ThreadSanitizer reported it between two tests).
 @inlinable
 func uninitializedFloats(_ count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    if count == 0 { return [] }
+    return [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
