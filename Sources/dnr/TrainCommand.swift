@@ -47,10 +47,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between sample grids.") var sampleEvery = 250
     @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
     @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
-    @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 10
-    @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .clean
+    @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 3
+    @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .conditioned
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
-    @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0
+    @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0.005
 
     func validate() throws {
         if resume && fromModels { throw ValidationError("--resume continues a checkpoint and --from-models starts a new run from exported weights: choose one") }

@@ -80,7 +80,7 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         if let last = mask.conv4 { last.bias?.assign(Tensor(shape: [1], scalars: [0.1])) }
         let trainer = MaskTrainer(network: mask, unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
                                   recognizer: recognizer, learningRate: 3e-2, delta: 0.05,
-                                  updateScale: 5000, maxTimestep: 100)
+                                  coverageWeight: 0, updateScale: 5000, noised: .clean, maxTimestep: 100)
         // Two faces keep the recognizer's eight passes per step within the time of a smoke test.
         let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))
         var g = SeededGenerator(seed: 6)
@@ -92,7 +92,8 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
     }
 
     /// The validation's comparison of masks scores each mask with the same objective as training: with no
-    /// mask it is the identity + perceptual distance of ŷ_{0,t} itself, computed here from scratch.
+    /// mask it is the identity + perceptual distance of ŷ_{0,t} itself (y_t drawn around g(x), the
+    /// default; no coverage), computed here from scratch.
     @Test func maskComparisonScoresEachMaskWithTheTrainingObjective() {
         let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
         let unet = ConditionalUNet(tinyUNet, seed: 4)
@@ -109,7 +110,7 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
             var total: Float = 0
             for (k, t) in timesteps.enumerated() {
                 let clean = pair.clean.slice(axis: 0, k..<(k + 1)), e = noise.slice(axis: 0, k..<(k + 1))
-                let yt = DiffusionMath.noised(clean, noise: e, alphaBar: NoiseSchedule().alphaBar[t])
+                let yt = DiffusionMath.noised(conditioned.slice(axis: 0, k..<(k + 1)), noise: e, alphaBar: NoiseSchedule().alphaBar[t])
                 let input = concatenate([Variable(yt), Variable(pair.degraded.slice(axis: 0, k..<(k + 1))),
                                          Variable(conditioned.slice(axis: 0, k..<(k + 1)))], axis: 1)
                 let epsilon = unet(input, timesteps: [Float(t)]).value

@@ -52,11 +52,11 @@ def parse(argv=None):
     ap.add_argument("--unet", default="light", choices=["light", "default"], help="diffusion, without --from-models")
     ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
-    ap.add_argument("--update-scale", type=float, default=10.0, help="mask: the step k of the guided update the objective scores")
+    ap.add_argument("--update-scale", type=float, default=3.0, help="mask: the step k of the guided update the objective scores")
     ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
-    ap.add_argument("--coverage-weight", type=float, default=0.0, help="mask: μ, the weight of M's coverage (mean) in the objective")
+    ap.add_argument("--coverage-weight", type=float, default=0.005, help="mask: μ, the weight of M's coverage (mean) in the objective")
     ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
-    ap.add_argument("--noised", default="clean", choices=["clean", "conditioned"],
+    ap.add_argument("--noised", default="conditioned", choices=["clean", "conditioned"],
                     help="mask: y_t drawn around y_0 or around g(x) (the sampler's start)")
     ap.add_argument("--mask-width", type=int, default=32, help="mask: a fresh sub-branch's width")
     ap.add_argument("--workers", type=int, default=4, help="data workers per process")

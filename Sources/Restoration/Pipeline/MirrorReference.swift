@@ -43,7 +43,8 @@ public enum MirrorReference {
         if let mask = try ModelStore.loadMask(from: folder) {
             let batch = TrainingBatch(clean: image(2, 3, r), degraded: image(2, 3, r))
             let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
-            let trainer = MaskTrainer(network: mask, unet: unet, conditioner: ipc, recognizer: recognizer)
+            let trainer = MaskTrainer(network: mask, unet: unet, conditioner: ipc, recognizer: recognizer, coverageWeight: 0, updateScale: 10,
+                                      noised: .clean)
             let (objective, coverage) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
             trainer.noised = .conditioned
             trainer.coverageWeight = 0.5

@@ -142,8 +142,8 @@ public final class MaskTrainer {
     public var maxTimestep: Int
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
-                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, coverageWeight: Float = 0, updateScale: Float = 10,
-                noised: NoisedImage = .clean, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
+                learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, coverageWeight: Float = 0.005, updateScale: Float = 3,
+                noised: NoisedImage = .conditioned, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
         self.conditioner = conditioner
