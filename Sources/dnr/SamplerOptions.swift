@@ -7,15 +7,16 @@ extension GuidanceMode: ExpressibleByArgument {}
 /// The sampler's flags, shared by `dnr restore`, `dnr explore` and `dnr eval` (where the methods
 /// choose the guidance mode and `--seed` also seeds the degradations).
 struct SamplerOptions: ParsableArguments {
+    // The defaults are SamplerSettings' (the one place each knob is declared).
     enum Sampler: String, ExpressibleByArgument { case ddpm, ddim }
 
-    @Option(name: .customLong("tprime"), parsing: .unconditional, help: "T′, the step the reverse process starts from.") var startStep = 400
+    @Option(name: .customLong("tprime"), parsing: .unconditional, help: "T′, the step the reverse process starts from.") var startStep = SamplerSettings().startStep
     @Option(help: "ddpm or ddim.") var sampler: Sampler = .ddpm
     @Option(help: StepCount.help) var steps: StepCount?
     // .unconditional: a negative value ("--delta -1") reaches the range check instead of being read as a flag.
     @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
-    @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = 1000
-    @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = 0.04
+    @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = SamplerSettings().scale
+    @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = SamplerSettings().delta
     @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), regions (fixed boxes around the eyes, nose and mouth), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution; the explorer's brush saves one).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
 
