@@ -25,6 +25,7 @@ import Tensors
         var s = SamplerSettings()
         s.delta = 0.98
         s.startStep = 980
+        s.scale = 1000
         #expect(ExplorerAction.delta(0.05).settings(after: s, hasUserMask: false)?.delta == 1)
         #expect(ExplorerAction.startStep(50).settings(after: s, hasUserMask: false)?.startStep == 1000)
         #expect(ExplorerAction.scale(up: true).settings(after: s, hasUserMask: false)?.scale == 2000)
