@@ -24,11 +24,6 @@ public final class FLOPCounter: @unchecked Sendable {
         return (result, counter)
     }
 
-    @inline(__always)
-    static func add(_ count: Int) {
-        if let counter = current { counter.operations += count }
-    }
-
     /// Runs a matrix product of `count` operations, timing it when a counter is installed.
     @inline(__always)
     static func product(_ count: Int, _ body: () -> Void) {

@@ -14,7 +14,7 @@ def mask_timesteps(n, generator, limit=400):
     return 1 + torch.randint(0, limit, (n,), generator=generator)
 
 
-def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta, noised="clean"):
+def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, delta, noised="conditioned"):
     """Everything the objective needs that does not depend on the mask. `noised`: the image y_t is
     drawn around, y_0 ("clean") or g(x) ("conditioned", where the sampler starts at T′)."""
     with torch.no_grad(), torch.autocast(clean.device.type, enabled=False):
@@ -30,7 +30,7 @@ def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, del
             "proxy": proxy_mask(conditioned, degraded, delta), "features": features}
 
 
-def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.0):
+def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.005):
     with torch.autocast(setup["clean"].device.type, enabled=False):
         updated = guidance.shifted(setup["noisy"], setup["gradient"], mask, update_scale)
         restored = guidance.predicted_start(updated, setup["epsilon"], setup["alpha_bar"])

@@ -95,10 +95,10 @@ def test_mask_objective(reference, repo):
     mask = weights.load("mask", os.path.join(models, "mask.safetensors"))
     recognizer = FaceRecognizer(os.path.join(models, "dlib_face_recognition_resnet_model_v1.dat"))
     setup = objectives.mask_setup(ipc, unet, recognizer, schedule.alpha_bars(), ref["maskobjective.clean"], ref["maskobjective.degraded"],
-                                  ref["maskobjective.timesteps"].long(), ref["maskobjective.noise"], 0.04)
+                                  ref["maskobjective.timesteps"].long(), ref["maskobjective.noise"], 0.04, noised="clean")
     with torch.no_grad():
         m = mask(ref["maskobjective.degraded"], setup["proxy"], setup["features"] if mask.sub_branch else None)
-        value = objectives.mask_objective(recognizer, setup, m, 10.0, 1.0)
+        value = objectives.mask_objective(recognizer, setup, m, 10.0, 1.0, coverage_weight=0.0)
     close(value.reshape(1), ref["maskobjective.value"])
     close(m.mean().reshape(1), ref["maskobjective.coverage"])
     around = objectives.mask_setup(ipc, unet, recognizer, schedule.alpha_bars(), ref["maskobjective.clean"], ref["maskobjective.degraded"],
