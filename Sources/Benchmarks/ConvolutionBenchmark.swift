@@ -1,8 +1,13 @@
 import Tensors
 
-/// Single 3×3 convolutions at the reference UNet's sizes: where the engine's time goes.
+/// Single 3×3 convolutions (stride 1, padding 1) at the UNets' and the recognizer's sizes, by
+/// im2col + sgemm and by Winograd F(2×2, 3×3): where the engine's time goes, and which is faster.
 public enum ConvolutionBenchmark {
-    public static let layers: [(channels: Int, outputs: Int, size: Int)] = [(64, 64, 64), (128, 128, 32), (256, 256, 16), (256, 256, 8), (128, 64, 64)]
+    public static let layers: [(channels: Int, outputs: Int, size: Int)] = [
+        (9, 32, 64), (32, 32, 64), (64, 32, 64), (32, 3, 64), (64, 64, 32), (96, 96, 16), (128, 128, 8),  // light UNet
+        (64, 64, 64), (128, 128, 32), (256, 256, 16), (256, 256, 8), (128, 64, 64),  // reference UNet
+        (32, 32, 37), (64, 64, 19), (128, 128, 10), (256, 256, 5),  // recognizer (150×150 input)
+    ]
 
     public static func run(threads: Int, batches: [Int] = [1, 16], log: (String) -> Void) {
         EngineRuntime.prepare(threads: threads)
@@ -12,9 +17,13 @@ public enum ConvolutionBenchmark {
             let w = Tensor(randomNormal: [o, c, 3, 3], generator: &g), b = Tensor(randomNormal: [o], generator: &g)
             for n in batches {
                 let x = Tensor(randomNormal: [n, c, s, s], generator: &g)
-                let t = measure(warmup: 2, runs: n == 1 ? 20 : 5) { _ = Tensor.conv2d(x, weight: w, bias: b, padding: 1) }
                 let flops = 2.0 * Double(n * c * o * 9 * s * s)
-                log("conv \(c)→\(o) at \(s)×\(s), batch \(n): \(ms(t.median)) (\(format(flops / t.median / 1e9)) GFLOP/s)")
+                var line = "conv \(c)→\(o) at \(s)×\(s), batch \(n):"
+                for algorithm in [ConvolutionAlgorithm.unfolded, .winograd] {
+                    let t = measure(warmup: 2, runs: n == 1 ? 20 : 5) { _ = Tensor.conv2d(x, weight: w, bias: b, padding: 1, algorithm: algorithm) }
+                    line += " \(algorithm.rawValue) \(ms(t.median)) (\(format(flops / t.median / 1e9)) GFLOP/s)"
+                }
+                log(line)
             }
         }
     }

@@ -63,6 +63,7 @@ public struct EngineBenchmark {
             _ = withoutGradients { unet(Variable(single), timesteps: [500]) }
         }.median
         log("ours   forward batch 1: \(ms(report.oursForward)) (\(format(report.forwardGFLOP / report.oursForward)) GFLOP/s)")
+        report.oursPeakMiB = peakResidentMiB()
 
         let batch = Tensor(randomNormal: [trainingBatch, configuration.inputChannels, r, r], generator: &generator)
         let target = Tensor(randomNormal: [trainingBatch, configuration.outputChannels, r, r], generator: &generator)
@@ -74,13 +75,15 @@ public struct EngineBenchmark {
             loss.backward()
             adam.update()
         }
-        report.oursTrain = measure(warmup: 1, runs: trainingRuns, trainingStep).median
-        report.oursPeakMiB = peakResidentMiB()
-        log("ours   train step batch \(trainingBatch) (forward + backward + Adam): \(ms(report.oursTrain)), peak RSS \(Int(report.oursPeakMiB)) MiB")
-        // One more step with the products timed: what im2col + sgemm cannot go below.
-        let (_, counter) = FLOPCounter.counted(trainingStep)
-        (report.trainProducts, report.trainGFLOP) = (counter.productSeconds, Double(counter.operations) / 1e9)
-        log("ours   of one train step, inside sgemm (packing included): \(ms(report.trainProducts)), \(format(report.trainGFLOP)) GFLOP at \(format(report.trainGFLOP / report.trainProducts)) GFLOP/s")
+        if trainingRuns > 0 {
+            report.oursTrain = measure(warmup: 1, runs: trainingRuns, trainingStep).median
+            report.oursPeakMiB = peakResidentMiB()
+            log("ours   train step batch \(trainingBatch) (forward + backward + Adam): \(ms(report.oursTrain)), peak RSS \(Int(report.oursPeakMiB)) MiB")
+            // One more step with the products timed: what im2col + sgemm cannot go below.
+            let (_, counter) = FLOPCounter.counted(trainingStep)
+            (report.trainProducts, report.trainGFLOP) = (counter.productSeconds, Double(counter.operations) / 1e9)
+            log("ours   of one train step, inside sgemm (packing included): \(ms(report.trainProducts)), \(format(report.trainGFLOP)) GFLOP at \(format(report.trainGFLOP / report.trainProducts)) GFLOP/s")
+        }
 
         // PyTorch mirror on the same weights (saved before training changed them).
         let outputPath = workFolder + "/torch.json"

@@ -128,3 +128,85 @@ MULTIVERSION static const char *variant(void) {
 }
 
 const char *dnr_kernels_variant(void) { return variant(); }
+
+// Winograd F(2×2, 3×3) (Lavin & Gray 2016): a 3×3 convolution at stride 1, padding 1 as 16
+// matrix products on 4×4 input tiles at stride 2. U = G·g·Gᵀ, V = Bᵀ·d·B, Y = Aᵀ·(U ⊙ V)·A with
+// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], Aᵀ = [1 1 1 0; 0 1 −1 −1].
+
+void dnr_winograd_weights(const float *w, long outC, long inC, float *u) {
+    long pairs = outC * inC;
+    for (long q = 0; q < pairs; q++) {
+        const float *g = w + q * 9;
+        float t[4][3];  // G·g: 4 rows of 3
+        for (int j = 0; j < 3; j++) {
+            float a = g[j], b = g[3 + j], c = g[6 + j];
+            t[0][j] = a;
+            t[1][j] = 0.5f * (a + b + c);
+            t[2][j] = 0.5f * (a - b + c);
+            t[3][j] = c;
+        }
+        for (int i = 0; i < 4; i++) {
+            float a = t[i][0], b = t[i][1], c = t[i][2];
+            u[(i * 4 + 0) * pairs + q] = a;
+            u[(i * 4 + 1) * pairs + q] = 0.5f * (a + b + c);
+            u[(i * 4 + 2) * pairs + q] = 0.5f * (a - b + c);
+            u[(i * 4 + 3) * pairs + q] = c;
+        }
+    }
+}
+
+MULTIVERSION void dnr_winograd_input_plane(const float *x, long h, long w, float *v, long xiStride) {
+    long th = (h + 1) / 2, tw = (w + 1) / 2, padded = 2 * tw + 2;
+    float rows[4][padded], t[4][padded];
+    for (long ty = 0; ty < th; ty++) {
+        // Input rows 2ty − 1 … 2ty + 2, zero outside the plane, with one zero column on the left.
+        for (int r = 0; r < 4; r++) {
+            long iy = 2 * ty - 1 + r;
+            memset(rows[r], 0, sizeof(float) * padded);
+            if (iy >= 0 && iy < h) memcpy(rows[r] + 1, x + iy * w, sizeof(float) * w);
+        }
+        for (long k = 0; k < padded; k++) {  // Bᵀ down the columns
+            t[0][k] = rows[0][k] - rows[2][k];
+            t[1][k] = rows[1][k] + rows[2][k];
+            t[2][k] = rows[2][k] - rows[1][k];
+            t[3][k] = rows[1][k] - rows[3][k];
+        }
+        float *out = v + ty * tw;
+        for (int i = 0; i < 4; i++) {  // then B along the rows, tile by tile
+            const float *s = t[i];
+            float *o0 = out + (i * 4 + 0) * xiStride, *o1 = out + (i * 4 + 1) * xiStride;
+            float *o2 = out + (i * 4 + 2) * xiStride, *o3 = out + (i * 4 + 3) * xiStride;
+            for (long tx = 0; tx < tw; tx++) {
+                float a = s[2 * tx], b = s[2 * tx + 1], c = s[2 * tx + 2], d = s[2 * tx + 3];
+                o0[tx] = a - c;
+                o1[tx] = b + c;
+                o2[tx] = c - b;
+                o3[tx] = b - d;
+            }
+        }
+    }
+}
+
+MULTIVERSION void dnr_winograd_output_plane(const float *m, long xiStride, long h, long w, float *y) {
+    long th = (h + 1) / 2, tw = (w + 1) / 2;
+    float top[2 * tw], bottom[2 * tw];
+    for (long ty = 0; ty < th; ty++) {
+        const float *p = m + ty * tw;
+        for (long tx = 0; tx < tw; tx++) {
+            float s0[4], s1[4];
+            for (int j = 0; j < 4; j++) {  // Aᵀ down the columns
+                float a = p[j * xiStride + tx], b = p[(4 + j) * xiStride + tx];
+                float c = p[(8 + j) * xiStride + tx], d = p[(12 + j) * xiStride + tx];
+                s0[j] = a + b + c;
+                s1[j] = b - c - d;
+            }
+            top[2 * tx] = s0[0] + s0[1] + s0[2];
+            top[2 * tx + 1] = s0[1] - s0[2] - s0[3];
+            bottom[2 * tx] = s1[0] + s1[1] + s1[2];
+            bottom[2 * tx + 1] = s1[1] - s1[2] - s1[3];
+        }
+        float *row = y + 2 * ty * w;
+        for (long k = 0; k < w; k++) row[k] += top[k];
+        if (2 * ty + 1 < h) for (long k = 0; k < w; k++) row[w + k] += bottom[k];
+    }
+}

@@ -1,4 +1,5 @@
-/// Counts the floating-point operations of matrix products and convolutions (2 per multiply-add),
+/// Counts the floating-point operations of matrix products and convolutions (2 per multiply-add of
+/// the direct method, whatever algorithm ran),
 /// and the time spent inside OpenBLAS's sgemm (its packing included), while installed with
 /// `FLOPCounter.counting { … }`; used by benchmarks to report GFLOP/s and how much of a run is the
 /// products themselves (the floor an im2col engine cannot go below).

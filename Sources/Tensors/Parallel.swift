@@ -1,3 +1,4 @@
+import COpenBLAS
 import Dispatch
 
 /// The engine's own parallel loops. The machine's cores are the budget; these loops are never
@@ -44,4 +45,24 @@ import Glibc
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// Runs `body(i)` for `0..<count` spread over the engine's workers, each calling OpenBLAS on one
+/// thread: for many small independent products (Winograd's 16), where OpenBLAS's own threads spend
+/// more time waking than multiplying. OpenBLAS's thread count is restored afterwards.
+package func parallelProducts(_ count: Int, _ body: (Int) -> Void) {
+    let workers = Swift.min(Parallelism.workers, count)
+    if workers <= 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    let saved = openblas_get_num_threads()
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(saved) }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in Swift.stride(from: worker, to: count, by: workers) { shared.value(i) }
+        }
+    }
 }

@@ -18,6 +18,10 @@ public enum EngineRuntime {
         } else {
             Parallelism.workers = count
         }
+        // DNR_CONVOLUTION=unfolded|winograd forces one convolution algorithm (for measurements).
+        if let text = getenv("DNR_CONVOLUTION"), let algorithm = ConvolutionAlgorithm(rawValue: String(cString: text)) {
+            ConvolutionAlgorithm.automaticMeans = algorithm
+        }
         _ = mallopt(M_MMAP_THRESHOLD, 512 * 1024 * 1024)
         _ = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024)
     }

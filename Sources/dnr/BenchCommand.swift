@@ -85,11 +85,14 @@ struct BenchCommand: ParsableCommand {
             bench.rounds = rounds
             let report = try bench.run { print($0) }
             if let note = report.torchNote { print(note); return }
-            if let f = report.torchForward, let t = report.torchTrain {
-                print(String(format: "ratio ours ÷ PyTorch: forward batch 1 %.2f, train step batch %d %.2f", report.oursForward / f, batch, report.oursTrain / t))
-                print(String(format: "floor of an im2col + sgemm step: its sgemm time alone ÷ PyTorch's whole step %.2f", report.trainProducts / t))
+            if let f = report.torchForward {
+                print(String(format: "ratio ours ÷ PyTorch: forward batch 1 %.2f", report.oursForward / f))
                 print(String(format: "GFLOP/s: ours %.0f, PyTorch %.0f, OpenBLAS sgemm %.0f (forward, batch 1)",
                              report.forwardGFLOP / report.oursForward, report.forwardGFLOP / f, report.sgemmGFLOPs))
+            }
+            if let t = report.torchTrain, trainRuns > 0 {
+                print(String(format: "ratio ours ÷ PyTorch: train step batch %d %.2f", batch, report.oursTrain / t))
+                print(String(format: "floor of an im2col + sgemm step: its sgemm time alone ÷ PyTorch's whole step %.2f", report.trainProducts / t))
             }
             if let m = report.torchPeakMiB { print(String(format: "peak RSS: ours %.0f MiB, PyTorch %.0f MiB", report.oursPeakMiB, m)) }
             for (name, ratios) in [("forward batch 1", report.forwardRatios), ("train step", report.trainRatios),
@@ -131,7 +134,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     struct ConvolutionBench: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the reference UNet's sizes.")
+        static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the UNets' and the recognizer's sizes, im2col + sgemm beside Winograd F(2×2, 3×3).")
         @Option(help: "Threads.") var threads = 2
         func run() { ConvolutionBenchmark.run(threads: threads) { print($0) } }
     }

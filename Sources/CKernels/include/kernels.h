@@ -27,6 +27,15 @@ void dnr_exp(const float *x, float *y, long n);
 /// position in the plane (the first valid one when nothing compares larger, as with NaN).
 void dnr_max_pool_plane(const float *x, long h, long w, long size, long stride, long padding,
                         float *out, int *argmax, long oh, long ow);
+/// Winograd F(2×2, 3×3) for a 3×3 convolution at stride 1, padding 1 (see kernels.c for the
+/// matrices). Weights [outC, inC, 3, 3] → u[16][outC][inC].
+void dnr_winograd_weights(const float *w, long outC, long inC, float *u);
+/// One input plane [h, w] → its ⌈h/2⌉·⌈w/2⌉ transformed tiles; tile p of component ξ goes to
+/// v[ξ·xiStride + p]. Widths up to a few thousand (row buffers live on the stack).
+void dnr_winograd_input_plane(const float *x, long h, long w, float *v, long xiStride);
+/// The products of one output channel (component ξ of tile p at m[ξ·xiStride + p]) → added onto
+/// the output plane y [h, w].
+void dnr_winograd_output_plane(const float *m, long xiStride, long h, long w, float *y);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

@@ -112,8 +112,10 @@ extension Tensor {
         return g
     }
 
-    /// 2-D cross-correlation (PyTorch's conv2d) by im2col and OpenBLAS sgemm.
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
+    /// 2-D cross-correlation (PyTorch's conv2d) by im2col and OpenBLAS sgemm, or by Winograd
+    /// F(2×2, 3×3) where that is faster (`algorithm`).
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
+                              algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
         // The output starts as the bias (or zeros) and the products are accumulated onto it.
@@ -125,6 +127,11 @@ extension Tensor {
                     (y.baseAddress! + (b * outC + c) * g.outputPlane).update(repeating: bias?.scalars[c] ?? 0, count: g.outputPlane)
                 }
             }
+        }
+        let algorithm = algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm
+        if algorithm == .winograd || (algorithm == .automatic && g.prefersWinograd(images: n)) {
+            winogradForward(x, weight: weight, geometry: g, into: &out)
+            return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
         }
         if g.batchesImages(n) {
             batchedForward(x, weight: weight, geometry: g, into: &out)

@@ -1,11 +1,12 @@
 import COpenBLAS
 
-/// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS.
+/// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS. `countedOperations`
+/// replaces 2·m·n·k in a `FLOPCounter` (a fast algorithm counts the direct method's operations).
 @inline(__always)
 func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
           m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, accumulate: Bool = false,
-          outputRowStride: Int? = nil) {
-    FLOPCounter.product(2 * m * n * k) {
+          outputRowStride: Int? = nil, countedOperations: Int? = nil) {
+    FLOPCounter.product(countedOperations ?? 2 * m * n * k) {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
                     accumulate ? 1 : 0, c, Int32(outputRowStride ?? n))

@@ -1,0 +1,71 @@
+import Testing
+@testable import Tensors
+
+/// Winograd F(2×2, 3×3) must compute the same convolution as the direct sum, for odd and even
+/// sizes, batches, biases and batches split into groups.
+@Suite struct WinogradTests {
+    func random(_ shape: [Int], _ range: ClosedRange<Float>, _ generator: inout SeededGenerator) -> Tensor {
+        Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &generator) })
+    }
+
+    /// The 3×3, stride-1, padding-1 convolution summed in double precision.
+    func directSum(_ x: Tensor, _ w: Tensor, _ bias: Tensor) -> [Double] {
+        let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0])
+        var y = [Double](repeating: 0, count: n * o * h * wd)
+        for b in 0..<n { for oc in 0..<o { for oy in 0..<h { for ox in 0..<wd {
+            var sum = Double(bias.scalars[oc])
+            for ci in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let (iy, ix) = (oy - 1 + i, ox - 1 + j)
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                sum += Double(w.scalars[((oc * c + ci) * 3 + i) * 3 + j]) * Double(x.scalars[((b * c + ci) * h + iy) * wd + ix])
+            } } }
+            y[((b * o + oc) * h + oy) * wd + ox] = sum
+        } } } }
+        return y
+    }
+
+    @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 8, 16), (3, 20, 9, 6, 5), (1, 1, 1, 1, 1), (2, 8, 2, 13, 3)])
+    func winogradEqualsTheDirectSum(n: Int, c: Int, h: Int, w: Int, o: Int) {
+        var generator = SeededGenerator(seed: UInt64(n * 1000 + c * 100 + h * 10 + w))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let bias = random([o], -0.5...0.5, &generator)
+        let reference = directSum(x, weight, bias)
+        let winograd = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .winograd)
+        let unfolded = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .unfolded)
+        #expect(winograd.shape == [n, o, h, w])
+        let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
+        let unfoldedError = zip(unfolded.scalars, reference).map { abs(Double($0) - $1) }.max()!
+        // Outputs are of order 1; the unfolded product's own rounding is about 1e-7 here.
+        #expect(winogradError < 2e-6, "max |Winograd − direct| \(winogradError) (unfolded: \(unfoldedError))")
+    }
+
+    @Test func aBatchComputedInGroupsEqualsOneGroup() {
+        var generator = SeededGenerator(seed: 3)
+        let x = random([5, 6, 10, 11], -1...1, &generator), weight = random([7, 6, 3, 3], -0.3...0.3, &generator)
+        let g = x.convolutionGeometry(kernel: weight.shape, stride: 1, padding: 1)
+        var whole = [Float](repeating: 0.5, count: 5 * 7 * 110), grouped = whole
+        Tensor.winogradForward(x, weight: weight, geometry: g, into: &whole)
+        // Room for two images' tiles at a time: groups of 2, 2 and 1.
+        Tensor.winogradForward(x, weight: weight, geometry: g, into: &grouped, floatLimit: 16 * 7 * g.tilesPerImage * 2)
+        #expect(whole == grouped)
+        #expect(whole != [Float](repeating: 0.5, count: whole.count))
+    }
+
+    @Test func automaticPicksWinogradOnlyWhereItApplies() {
+        var generator = SeededGenerator(seed: 5)
+        let x = random([1, 16, 32, 32], -1...1, &generator), weight = random([8, 16, 3, 3], -0.2...0.2, &generator)
+        let automatic = Tensor.conv2d(x, weight: weight, bias: nil, padding: 1)
+        #expect(automatic == Tensor.conv2d(x, weight: weight, bias: nil, padding: 1, algorithm: .winograd))
+        #expect(automatic != Tensor.conv2d(x, weight: weight, bias: nil, padding: 1, algorithm: .unfolded))
+        // Stride 2 is not Winograd's shape, and a 16×16 plane at batch 1 has too few tiles: both unfold.
+        let strided = Tensor.conv2d(x, weight: weight, bias: nil, stride: 2, padding: 1)
+        #expect(strided == Tensor.conv2d(x, weight: weight, bias: nil, stride: 2, padding: 1, algorithm: .unfolded))
+        let small = random([1, 16, 16, 16], -1...1, &generator)
+        #expect(Tensor.conv2d(small, weight: weight, bias: nil, padding: 1)
+                == Tensor.conv2d(small, weight: weight, bias: nil, padding: 1, algorithm: .unfolded))
+        // Thin layers (3 input channels) unfold.
+        let thinX = random([1, 3, 32, 32], -1...1, &generator), thinW = random([16, 3, 3, 3], -0.2...0.2, &generator)
+        #expect(Tensor.conv2d(thinX, weight: thinW, bias: nil, padding: 1)
+                == Tensor.conv2d(thinX, weight: thinW, bias: nil, padding: 1, algorithm: .unfolded))
+    }
+}
