@@ -134,6 +134,9 @@ public enum RecognizerModelFile: DlibModelFileFormat {
             for _ in 0..<4 { _ = try r.real() }
             let eps = Float(try r.real())
             let c = gammaShape[1]
+            guard params.values.count == 2 * c, runningMeans.values.count >= c, runningVariances.values.count >= c else {
+                throw r.malformed("batch-norm parameter count mismatch")
+            }
             var gamma = [Float](), beta = [Float]()
             for i in 0..<c {
                 let g = params.values[i] / (runningVariances.values[i] + eps).squareRoot()

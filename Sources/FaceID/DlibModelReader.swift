@@ -87,12 +87,8 @@ package struct DlibReader {
     /// A resizable tensor: version 2, four dimensions, then raw little-endian float32 values.
     package mutating func tensor() throws(DlibModelError) -> (shape: [Int], values: [Float]) {
         guard try signed() == 2 else { throw malformed("tensor version must be 2") }
-        let shape = [try signed(), try signed(), try signed(), try signed()]
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor dimension \(shape)") }
-        // Each dimension is bounded first, so the product cannot overflow (a fuzzed file trapped here).
-        guard shape.allSatisfy({ $0 <= 64_000_000 }) else { throw malformed("tensor dimension in \(shape) is implausible") }
-        let count = shape.reduce(1) { product, d in product > 64_000_000 ? product : product * d }
-        guard count <= 64_000_000 else { throw malformed("tensor of shape \(shape) is implausible") }
+        let shape = try dimensions()
+        let count = shape.reduce(1, *)
         guard offset + 4 * count <= bytes.count else { throw .truncated(path: path, offset: bytes.count) }
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
@@ -107,6 +103,17 @@ package struct DlibReader {
     /// A shape without data: version 1, then four dimensions.
     package mutating func aliasTensor() throws(DlibModelError) -> [Int] {
         guard try signed() == 1 else { throw malformed("alias tensor version must be 1") }
-        return [try signed(), try signed(), try signed(), try signed()]
+        return try dimensions()
+    }
+
+    /// A tensor's four dimensions: each non-negative and bounded first, then their product, so that
+    /// no product of them can overflow (fuzzed files trapped on a tensor's and on an alias's).
+    mutating func dimensions() throws(DlibModelError) -> [Int] {
+        let shape = [try signed(), try signed(), try signed(), try signed()]
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("negative tensor dimension \(shape)") }
+        guard shape.allSatisfy({ $0 <= 64_000_000 }) else { throw malformed("tensor dimension in \(shape) is implausible") }
+        let count = shape.reduce(1) { product, d in product > 64_000_000 ? product : product * d }
+        guard count <= 64_000_000 else { throw malformed("tensor of shape \(shape) is implausible") }
+        return shape
     }
 }

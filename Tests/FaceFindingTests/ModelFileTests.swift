@@ -34,6 +34,15 @@ import Testing
         #expect(throws: DlibModelError.self) { try LandmarkModelFile.parse(detectorBytes, path: "swapped") }
     }
 
+    /// Fuzzing's finding (scripts/fuzz.sh detector, 490 k runs): a batch-norm record whose
+    /// parameters are fewer than its alias tensor's channels indexed past them and trapped; it must be
+    /// a clear error, and so must alias dimensions whose product overflows.
+    @Test func fuzzedDetectorFileIsAClearError() throws {
+        let path = Bundle.module.resourcePath! + "/Fixtures/fuzz/detector-batch-norm-counts.bin"
+        let fuzzed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(throws: DlibModelError.self) { try DetectorModelFile.parse(fuzzed, path: "fuzzed") }
+    }
+
     /// Cut anywhere, or with a byte changed in the header, a file is a clear error, never a crash.
     @Test func truncatedAndDamagedFilesAreClearErrors() {
         for cut in [0, 1, 10, 100, 1000, detectorBytes.count / 2, detectorBytes.count - 1] {
