@@ -68,4 +68,18 @@ import Testing
         #expect(Tensor.conv2d(thinX, weight: thinW, bias: nil, padding: 1)
                 == Tensor.conv2d(thinX, weight: thinW, bias: nil, padding: 1, algorithm: .unfolded))
     }
+
+    @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20)])
+    func winogradInputGradientEqualsTheUnfoldedOne(n: Int, c: Int, h: Int, w: Int, o: Int) {
+        var generator = SeededGenerator(seed: UInt64(c * 31 + o))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let dy = random([n, o, h, w], -1...1, &generator)
+        let unfolded = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                             wantInput: true, wantWeight: true, algorithm: .unfolded)
+        let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                             wantInput: true, wantWeight: true, algorithm: .winograd)
+        let error = zip(winograd.input!.scalars, unfolded.input!.scalars).map { abs($0 - $1) }.max()!
+        #expect(error < 2e-6, "max |Winograd − unfolded| of the input gradient: \(error)")
+        #expect(winograd.weight == unfolded.weight)
+    }
 }

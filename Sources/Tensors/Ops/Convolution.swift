@@ -199,9 +199,14 @@ extension Tensor {
 
     /// Gradients of conv2d with respect to its input and its weight, given the output gradient.
     static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
-                               wantInput: Bool, wantWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+                               wantInput: Bool, wantWeight: Bool, algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
+        if wantInput, let dx = winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) {
+            let dw = wantWeight ? conv2dBackward(x, weight: weight, outputGradient: dy, stride: stride, padding: padding,
+                                                 wantInput: false, wantWeight: true).weight : nil
+            return (dx, dw)
+        }
         if g.batchesImages(n) {
             return batchedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: wantInput, wantWeight: wantWeight)
         }

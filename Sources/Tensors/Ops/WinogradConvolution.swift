@@ -89,3 +89,25 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// A 3×3, stride-1, padding-1 convolution's input gradient is the same kind of convolution of the
+    /// output gradient with the kernel transposed and turned by 180° (dX[ci] = Σ_co dY[co] ⋆ rot180(W[co, ci])),
+    /// so Winograd computes it where it is faster than Wᵀ·dY and folding; nil where it is not.
+    static func winogradInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                      algorithm: ConvolutionAlgorithm) -> Tensor? {
+        let algorithm = algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm
+        let (outC, inC) = (weight.shape[0], weight.shape[1])
+        let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
+                                          stride: 1, padding: 1)
+        guard g.allowsWinograd, algorithm == .winograd || (algorithm == .automatic && adjoint.prefersWinograd(images: dy.shape[0]))
+        else { return nil }
+        var turned = uninitializedFloats(weight.count)
+        for co in 0..<outC {
+            for ci in 0..<inC {
+                for k in 0..<9 { turned[(ci * outC + co) * 9 + 8 - k] = weight.scalars[(co * inC + ci) * 9 + k] }
+            }
+        }
+        return conv2d(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), bias: nil, padding: 1, algorithm: .winograd)
+    }
+}
