@@ -2,7 +2,8 @@ import COpenBLAS
 import Dispatch
 
 /// The engine's own parallel loops. The machine's cores are the budget; these loops are never
-/// called around OpenBLAS or oneDNN calls (which have their own threads), so nothing oversubscribes.
+/// called around OpenBLAS or oneDNN calls (which have their own threads), so nothing oversubscribes;
+/// `parallelProducts` is the one exception, and sets OpenBLAS to one thread while it runs.
 public enum Parallelism {
     /// Worker count for the engine's loops (the cores this process may use).
     nonisolated(unsafe) public static var workers: Int = max(1, min(ProcessInfoCores.count, 64))

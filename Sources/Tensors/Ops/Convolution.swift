@@ -128,8 +128,7 @@ extension Tensor {
                 }
             }
         }
-        let algorithm = algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm
-        if algorithm == .winograd || (algorithm == .automatic && g.prefersWinograd(images: n)) {
+        if g.usesWinograd(algorithm, images: n) {
             winogradForward(x, weight: weight, geometry: g, into: &out)
             return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
         }

@@ -1,7 +1,7 @@
 import CKernels
 
-/// How `conv2d` computes its forward product. The backward always unfolds (it needs no forward
-/// intermediates, so either forward pairs with it).
+/// How `conv2d` computes its forward product and its input gradient (the weight gradient always
+/// unfolds). Neither direction keeps intermediates for the other, so any pair of choices is exact.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Winograd where `ConvolutionGeometry.prefersWinograd` says it is faster, else unfolded.
     case automatic
@@ -30,6 +30,16 @@ extension ConvolutionGeometry {
     /// fewer input channels (the thin products run far below sgemm's peak).
     func prefersWinograd(images: Int) -> Bool {
         allowsWinograd && channels >= 16 && images * tilesPerImage >= 256
+    }
+
+    /// Whether `algorithm` (`.automatic` read as this process's `automaticMeans`) runs Winograd
+    /// here; the forward and the input gradient decide alike.
+    func usesWinograd(_ algorithm: ConvolutionAlgorithm, images: Int) -> Bool {
+        switch algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm {
+        case .winograd: true
+        case .automatic: prefersWinograd(images: images)
+        case .unfolded: false
+        }
     }
 
     var tilesPerImage: Int { ((height + 1) / 2) * ((width + 1) / 2) }
@@ -96,12 +106,10 @@ extension Tensor {
     /// so Winograd computes it where it is faster than Wᵀ·dY and folding; nil where it is not.
     static func winogradInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
                                       algorithm: ConvolutionAlgorithm) -> Tensor? {
-        let algorithm = algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm
         let (outC, inC) = (weight.shape[0], weight.shape[1])
         let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
                                           stride: 1, padding: 1)
-        guard g.allowsWinograd, algorithm == .winograd || (algorithm == .automatic && adjoint.prefersWinograd(images: dy.shape[0]))
-        else { return nil }
+        guard g.allowsWinograd, adjoint.usesWinograd(algorithm, images: dy.shape[0]) else { return nil }
         var turned = uninitializedFloats(weight.count)
         for co in 0..<outC {
             for ci in 0..<inC {
