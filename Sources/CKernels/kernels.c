@@ -210,3 +210,49 @@ MULTIVERSION void dnr_winograd_output_plane(const float *m, long xiStride, long 
         if (2 * ty + 1 < h) for (long k = 0; k < w; k++) row[w + k] += bottom[k];
     }
 }
+
+// The adjoint of the output transform y = Aᵀ·M·A (Aᵀ = [1 1 1 0; 0 1 −1 −1]): dM = A·dy·Aᵀ.
+MULTIVERSION void dnr_winograd_output_gradient_plane(const float *dy, long h, long w, float *dm, long xiStride) {
+    long th = (h + 1) / 2, tw = (w + 1) / 2;
+    float top[2 * tw], bottom[2 * tw];
+    for (long ty = 0; ty < th; ty++) {
+        // Output rows 2ty and 2ty + 1, zero past the plane's last row and column.
+        memset(top, 0, sizeof(top));
+        memset(bottom, 0, sizeof(bottom));
+        memcpy(top, dy + 2 * ty * w, sizeof(float) * w);
+        if (2 * ty + 1 < h) memcpy(bottom, dy + (2 * ty + 1) * w, sizeof(float) * w);
+        float *out = dm + ty * tw;
+        for (long tx = 0; tx < tw; tx++) {
+            float a = top[2 * tx], b = top[2 * tx + 1], c = bottom[2 * tx], d = bottom[2 * tx + 1];
+            // A down the columns: rows dy₀, dy₀ + dy₁, dy₀ − dy₁, −dy₁; then along each row alike.
+            float r[4][2] = {{a, b}, {a + c, b + d}, {a - c, b - d}, {-c, -d}};
+            for (int j = 0; j < 4; j++) {
+                out[(j * 4 + 0) * xiStride + tx] = r[j][0];
+                out[(j * 4 + 1) * xiStride + tx] = r[j][0] + r[j][1];
+                out[(j * 4 + 2) * xiStride + tx] = r[j][0] - r[j][1];
+                out[(j * 4 + 3) * xiStride + tx] = -r[j][1];
+            }
+        }
+    }
+}
+
+// The adjoint of the weight transform u = G·g·Gᵀ: dg = Gᵀ·du·G.
+void dnr_winograd_weights_adjoint(const float *du, long outC, long inC, float *dw) {
+    long pairs = outC * inC;
+    for (long q = 0; q < pairs; q++) {
+        float t[4][3];  // du·G: 4 rows of 3
+        for (int i = 0; i < 4; i++) {
+            float a = du[(i * 4 + 0) * pairs + q], b = du[(i * 4 + 1) * pairs + q];
+            float c = du[(i * 4 + 2) * pairs + q], d = du[(i * 4 + 3) * pairs + q];
+            t[i][0] = a + 0.5f * (b + c);
+            t[i][1] = 0.5f * (b - c);
+            t[i][2] = 0.5f * (b + c) + d;
+        }
+        float *g = dw + q * 9;
+        for (int j = 0; j < 3; j++) {  // then Gᵀ down the columns
+            g[j] = t[0][j] + 0.5f * (t[1][j] + t[2][j]);
+            g[3 + j] = 0.5f * (t[1][j] - t[2][j]);
+            g[6 + j] = 0.5f * (t[1][j] + t[2][j]) + t[3][j];
+        }
+    }
+}

@@ -80,6 +80,49 @@ import Testing
                                              wantInput: true, wantWeight: true, algorithm: .winograd)
         let error = zip(winograd.input!.scalars, unfolded.input!.scalars).map { abs($0 - $1) }.max()!
         #expect(error < 2e-6, "max |Winograd − unfolded| of the input gradient: \(error)")
-        #expect(winograd.weight == unfolded.weight)
+    }
+
+    /// dW[o, c, i, j] = Σ over images and output positions dY[o] · X[c] shifted by (i − 1, j − 1),
+    /// summed in double precision.
+    func directWeightGradient(_ x: Tensor, _ dy: Tensor) -> [Double] {
+        let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], dy.shape[1])
+        var dw = [Double](repeating: 0, count: o * c * 9)
+        for oc in 0..<o { for ci in 0..<c { for i in 0..<3 { for j in 0..<3 {
+            var sum = 0.0
+            for b in 0..<n { for oy in 0..<h { for ox in 0..<wd {
+                let (iy, ix) = (oy - 1 + i, ox - 1 + j)
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                sum += Double(dy.scalars[((b * o + oc) * h + oy) * wd + ox]) * Double(x.scalars[((b * c + ci) * h + iy) * wd + ix])
+            } } }
+            dw[((oc * c + ci) * 3 + i) * 3 + j] = sum
+        } } } }
+        return dw
+    }
+
+    @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20), (3, 5, 1, 1, 2), (2, 4, 6, 3, 7)])
+    func winogradWeightGradientEqualsTheDirectSum(n: Int, c: Int, h: Int, w: Int, o: Int) {
+        var generator = SeededGenerator(seed: UInt64(c * 37 + o * 3 + h))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let dy = random([n, o, h, w], -1...1, &generator)
+        let reference = directWeightGradient(x, dy)
+        let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                             wantInput: false, wantWeight: true, algorithm: .winograd).weight!
+        let unfolded = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                             wantInput: false, wantWeight: true, algorithm: .unfolded).weight!
+        #expect(winograd.shape == [o, c, 3, 3])
+        // Sums of up to 144 terms of order 1: the unfolded product's own rounding is about 1e-6 here.
+        let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
+        let unfoldedError = zip(unfolded.scalars, reference).map { abs(Double($0) - $1) }.max()!
+        #expect(winogradError < 1e-5, "max |Winograd − direct| of dW \(winogradError) (unfolded: \(unfoldedError))")
+    }
+
+    @Test func aWeightGradientComputedInGroupsEqualsOneGroup() {
+        var generator = SeededGenerator(seed: 4)
+        let x = random([5, 6, 10, 11], -1...1, &generator), dy = random([5, 7, 10, 11], -1...1, &generator)
+        let g = x.convolutionGeometry(kernel: [7, 6, 3, 3], stride: 1, padding: 1)
+        let whole = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g)
+        let grouped = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g, floatLimit: 16 * 7 * g.tilesPerImage * 2)
+        let error = zip(whole.scalars, grouped.scalars).map { abs($0 - $1) }.max()!
+        #expect(error < 1e-5, "groups of 2, 2 and 1 images against one group: \(error)")
     }
 }

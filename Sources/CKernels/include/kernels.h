@@ -36,6 +36,11 @@ void dnr_winograd_input_plane(const float *x, long h, long w, float *v, long xiS
 /// The products of one output channel (component ξ of tile p at m[ξ·xiStride + p]) → added onto
 /// the output plane y [h, w].
 void dnr_winograd_output_plane(const float *m, long xiStride, long h, long w, float *y);
+/// The weight gradient's two transforms, the adjoints of the forward's. An output-gradient plane
+/// dy [h, w] → its tiles' 16 components (A·dy·Aᵀ, positions outside the plane read as zero), laid
+/// out as the input plane's; and u's gradient du[16][outC][inC] → the weight gradient dw [outC, inC, 3, 3] (Gᵀ·du·G).
+void dnr_winograd_output_gradient_plane(const float *dy, long h, long w, float *dm, long xiStride);
+void dnr_winograd_weights_adjoint(const float *du, long outC, long inC, float *dw);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

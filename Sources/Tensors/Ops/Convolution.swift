@@ -197,15 +197,22 @@ extension Tensor {
     }
 
     /// Gradients of conv2d with respect to its input and its weight, given the output gradient.
-    static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
+    package static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
                                wantInput: Bool, wantWeight: Bool, algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
+        let dx = wantInput ? winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
+        let dw = wantWeight && g.usesWinograd(algorithm, images: x.shape[0])
+            ? winogradWeightGradient(x, outputGradient: dy, geometry: g) : nil
+        let unfoldInput = wantInput && dx == nil, unfoldWeight = wantWeight && dw == nil
+        guard unfoldInput || unfoldWeight else { return (dx, dw) }
+        let unfolded = unfoldedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: unfoldInput, wantWeight: unfoldWeight)
+        return (dx ?? unfolded.input, dw ?? unfolded.weight)
+    }
+
+    /// Both gradients by im2col + sgemm: dW = dY·colsᵀ and dX = fold(Wᵀ·dY).
+    static func unfoldedBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                 wantInput: Bool, wantWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
         let (n, outC) = (x.shape[0], weight.shape[0])
-        if wantInput, let dx = winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) {
-            let dw = wantWeight ? conv2dBackward(x, weight: weight, outputGradient: dy, stride: stride, padding: padding,
-                                                 wantInput: false, wantWeight: true).weight : nil
-            return (dx, dw)
-        }
         if g.batchesImages(n) {
             return batchedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: wantInput, wantWeight: wantWeight)
         }

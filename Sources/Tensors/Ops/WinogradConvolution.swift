@@ -1,14 +1,14 @@
 import CKernels
 
-/// How `conv2d` computes its forward product and its input gradient (the weight gradient always
-/// unfolds). Neither direction keeps intermediates for the other, so any pair of choices is exact.
+/// How `conv2d` computes its forward product and its two gradients. No direction keeps
+/// intermediates for another, so any mix of choices is exact.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Winograd where `ConvolutionGeometry.prefersWinograd` says it is faster, else unfolded.
     case automatic
     /// im2col + one sgemm per image (or per batch of small images): the plain reference.
     case unfolded
     /// Winograd F(2×2, 3×3): 16 sgemms on transformed 4×4 tiles, 2.25× fewer multiplications.
-    /// Only for 3×3 kernels at stride 1, padding 1.
+    /// Only for 3×3 kernels at stride 1, padding 1; other shapes unfold.
     case winograd
 
     /// What `.automatic` means in this process: itself, or one algorithm everywhere (set by
@@ -33,10 +33,10 @@ extension ConvolutionGeometry {
     }
 
     /// Whether `algorithm` (`.automatic` read as this process's `automaticMeans`) runs Winograd
-    /// here; the forward and the input gradient decide alike.
+    /// here (never where it does not apply); the forward and both gradients decide alike.
     func usesWinograd(_ algorithm: ConvolutionAlgorithm, images: Int) -> Bool {
         switch algorithm == .automatic ? ConvolutionAlgorithm.automaticMeans : algorithm {
-        case .winograd: true
+        case .winograd: allowsWinograd
         case .automatic: prefersWinograd(images: images)
         case .unfolded: false
         }
@@ -71,14 +71,8 @@ extension Tensor {
                         out.withUnsafeMutableBufferPointer { y in
                             for first in Swift.stride(from: 0, to: n, by: group) {
                                 let images = Swift.min(group, n - first), columns = images * tiles
-                                // V[ξ] is [inC, images·tiles]: every image's tiles side by side.
-                                parallelChunks(images * inC, costPerItem: 8 * plane) { items in
-                                    for item in items {
-                                        let (b, c) = item.quotientAndRemainder(dividingBy: inC)
-                                        dnr_winograd_input_plane(input.baseAddress! + ((first + b) * inC + c) * plane, g.height, g.width,
-                                                                 v.baseAddress! + c * columns + b * tiles, inC * columns)
-                                    }
-                                }
+                                transformPlanes(input.baseAddress! + first * inC * plane, images: images, channels: inC, geometry: g,
+                                                into: v.baseAddress!, transform: dnr_winograd_input_plane)
                                 parallelProducts(16) { xi in
                                     gemm(u.baseAddress! + xi * outC * inC, v.baseAddress! + xi * inC * columns,
                                          m.baseAddress! + xi * outC * columns, m: outC, n: columns, k: inC,
@@ -97,6 +91,63 @@ extension Tensor {
                 }
             }
         }
+    }
+}
+
+/// Transforms `images` images of `channels` planes each (input tiles, or output-gradient tiles)
+/// into the layout the 16 products read: component ξ is a [channels, images·tiles] matrix, every
+/// image's tiles side by side.
+private func transformPlanes(_ planes: UnsafePointer<Float>, images: Int, channels: Int, geometry g: ConvolutionGeometry,
+                             into v: UnsafeMutablePointer<Float>,
+                             transform: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void) {
+    let plane = g.height * g.width, tiles = g.tilesPerImage, columns = images * tiles
+    parallelChunks(images * channels, costPerItem: 8 * plane) { items in
+        for item in items {
+            let (b, c) = item.quotientAndRemainder(dividingBy: channels)
+            transform(planes + (b * channels + c) * plane, g.height, g.width, v + c * columns + b * tiles, channels * columns)
+        }
+    }
+}
+
+extension Tensor {
+    /// The weight gradient of a 3×3, stride-1, padding-1 convolution by Winograd F(2×2, 3×3): the
+    /// adjoint of the forward. With V the input's transformed tiles and dM = A·dY·Aᵀ those of the
+    /// output gradient, dU[ξ] = Σ over tiles dM[ξ]·V[ξ]ᵀ (16 products of [outC, tiles]·[tiles, inC]),
+    /// and dW = Gᵀ·dU·G. V is computed again rather than kept from the forward (4× the input's size).
+    static func winogradWeightGradient(_ x: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                       floatLimit: Int = maximumWinogradFloats) -> Tensor {
+        precondition(g.allowsWinograd, "Winograd F(2×2, 3×3) needs a 3×3 kernel at stride 1, padding 1")
+        let (n, inC, outC) = (x.shape[0], g.channels, dy.shape[1])
+        let plane = g.height * g.width, tiles = g.tilesPerImage
+        let group = Swift.max(1, Swift.min(n, floatLimit / (16 * Swift.max(inC, outC) * tiles)))
+        var v = uninitializedFloats(16 * inC * group * tiles)
+        var dm = uninitializedFloats(16 * outC * group * tiles)
+        var du = [Float](repeating: 0, count: 16 * outC * inC)
+        x.scalars.withUnsafeBufferPointer { input in
+            dy.scalars.withUnsafeBufferPointer { upstream in
+                v.withUnsafeMutableBufferPointer { v in
+                    dm.withUnsafeMutableBufferPointer { dm in
+                        du.withUnsafeMutableBufferPointer { du in
+                            for first in Swift.stride(from: 0, to: n, by: group) {
+                                let images = Swift.min(group, n - first), columns = images * tiles
+                                transformPlanes(input.baseAddress! + first * inC * plane, images: images, channels: inC, geometry: g,
+                                                into: v.baseAddress!, transform: dnr_winograd_input_plane)
+                                transformPlanes(upstream.baseAddress! + first * outC * plane, images: images, channels: outC, geometry: g,
+                                                into: dm.baseAddress!, transform: dnr_winograd_output_gradient_plane)
+                                parallelProducts(16) { xi in
+                                    gemm(dm.baseAddress! + xi * outC * columns, v.baseAddress! + xi * inC * columns,
+                                         du.baseAddress! + xi * outC * inC, m: outC, n: inC, k: columns, transposeB: true, accumulate: true,
+                                         countedOperations: xi == 0 ? 2 * outC * inC * 9 * images * plane : 0)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var dw = uninitializedFloats(outC * inC * 9)
+        du.withUnsafeBufferPointer { du in dw.withUnsafeMutableBufferPointer { dnr_winograd_weights_adjoint(du.baseAddress!, outC, inC, $0.baseAddress!) } }
+        return Tensor(shape: [outC, inC, 3, 3], scalars: dw)
     }
 }
 
