@@ -27,7 +27,9 @@ extension ConvolutionGeometry {
     /// the batch has 256 tiles (a 32×32 plane at batch 1, 8×8 at batch 16), up to 2.2× at batch 16
     /// and 1.8× for the UNets' 64×64 layers at batch 1; slower on fewer tiles, where transforming
     /// the weights (16·outC·inC floats, every call) costs more than the products save, and with
-    /// fewer input channels (the thin products run far below sgemm's peak).
+    /// fewer input channels (the thin products run far below sgemm's peak). The weight gradient
+    /// follows the forward's choice: at batch 16 it is 1.1–1.9× faster by Winograd on every layer
+    /// measured (128→64 at 64×64: 85.8 → 46.2 ms).
     func prefersWinograd(images: Int) -> Bool {
         allowsWinograd && channels >= 16 && images * tilesPerImage >= 256
     }
