@@ -157,19 +157,26 @@ void dnr_winograd_weights(const float *w, long outC, long inC, float *u) {
 
 MULTIVERSION void dnr_winograd_input_plane(const float *x, long h, long w, float *v, long xiStride) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, padded = 2 * tw + 2;
-    float rows[4][padded], t[4][padded];
+    float zero[w], t[4][padded];
+    memset(zero, 0, sizeof(zero));
+    for (int i = 0; i < 4; i++) {  // column 0 (the padding) and the columns past the plane stay zero
+        t[i][0] = 0;
+        for (long k = w + 1; k < padded; k++) t[i][k] = 0;
+    }
     for (long ty = 0; ty < th; ty++) {
-        // Input rows 2ty − 1 … 2ty + 2, zero outside the plane, with one zero column on the left.
+        // Input rows 2ty − 1 … 2ty + 2, a zero row outside the plane; t's column k is the plane's k − 1.
+        const float *rows[4];
         for (int r = 0; r < 4; r++) {
             long iy = 2 * ty - 1 + r;
-            memset(rows[r], 0, sizeof(float) * padded);
-            if (iy >= 0 && iy < h) memcpy(rows[r] + 1, x + iy * w, sizeof(float) * w);
+            rows[r] = iy >= 0 && iy < h ? x + iy * w : zero;
         }
-        for (long k = 0; k < padded; k++) {  // Bᵀ down the columns
-            t[0][k] = rows[0][k] - rows[2][k];
-            t[1][k] = rows[1][k] + rows[2][k];
-            t[2][k] = rows[2][k] - rows[1][k];
-            t[3][k] = rows[1][k] - rows[3][k];
+        const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+        float *t0 = t[0] + 1, *t1 = t[1] + 1, *t2 = t[2] + 1, *t3 = t[3] + 1;
+        for (long k = 0; k < w; k++) {  // Bᵀ down the columns
+            t0[k] = r0[k] - r2[k];
+            t1[k] = r1[k] + r2[k];
+            t2[k] = r2[k] - r1[k];
+            t3[k] = r1[k] - r3[k];
         }
         float *out = v + ty * tw;
         for (int i = 0; i < 4; i++) {  // then B along the rows, tile by tile

@@ -35,7 +35,32 @@ extension Variable {
         }
     }
 
-    public func relu() -> Variable { pointwise({ Swift.max($0, 0) }) { x, _ in x > 0 ? 1 : 0 } }
+    /// max(x, 0), written out rather than through `pointwise`: its closures are called per element
+    /// from the parallel chunks, and the recognizer's ReLUs were 4–9 % of its profile that way.
+    public func relu() -> Variable {
+        let x = value
+        var out = uninitializedFloats(x.count)
+        x.scalars.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                parallelChunks(input.count, costPerItem: 1) { range in
+                    for i in range { output[i] = input[i] > 0 ? input[i] : 0 }
+                }
+            }
+        }
+        return record(Tensor(shape: x.shape, scalars: out), [self]) { g in
+            var dx = uninitializedFloats(g.count)
+            g.scalars.withUnsafeBufferPointer { gy in
+                x.scalars.withUnsafeBufferPointer { xs in
+                    dx.withUnsafeMutableBufferPointer { gx in
+                        parallelChunks(gy.count, costPerItem: 1) { range in
+                            for i in range { gx[i] = xs[i] > 0 ? gy[i] : 0 }
+                        }
+                    }
+                }
+            }
+            return [Tensor(shape: g.shape, scalars: dx)]
+        }
+    }
 
     public func leakyReLU(slope: Float = 0.01) -> Variable {
         pointwise({ $0 > 0 ? $0 : slope * $0 }) { x, _ in x > 0 ? 1 : slope }
