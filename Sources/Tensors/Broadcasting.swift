@@ -1,3 +1,5 @@
+import CKernels
+
 /// NumPy broadcasting: shapes are aligned at the right; a dimension of 1 stretches.
 public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     let rank = max(a.count, b.count)
@@ -113,10 +115,8 @@ extension Tensor {
                 loop.forEachRow { offsets, inner, length in
                     var i = offsets[0], j = offsets[1]
                     let sj = inner[1]
-                    if sj == 0 {
-                        var total: Float = 0
-                        for _ in 0..<length { total += x[i]; i += 1 }
-                        z[j] += total
+                    if sj == 0 {  // a whole row into one sum (a bias gradient's planes): the vectorised sum
+                        z[j] += dnr_sum(x.baseAddress! + i, length)
                     } else {
                         for _ in 0..<length { z[j] += x[i]; i += 1; j += sj }
                     }
