@@ -30,13 +30,16 @@ import Testing
         let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
         let bias = random([o], -0.5...0.5, &generator)
         let reference = directSum(x, weight, bias)
-        let winograd = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .winograd)
         let unfolded = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .unfolded)
-        #expect(winograd.shape == [n, o, h, w])
-        let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
         let unfoldedError = zip(unfolded.scalars, reference).map { abs(Double($0) - $1) }.max()!
-        // Outputs are of order 1; the unfolded product's own rounding is about 1e-7 here.
-        #expect(winogradError < 2e-6, "max |Winograd − direct| \(winogradError) (unfolded: \(unfoldedError))")
+        // Outputs are of order 1; the unfolded product's own rounding is about 1e-7 here, F(2×2, 3×3)'s
+        // about 1e-6 and F(4×4, 3×3)'s (its matrices hold 1/24, 8, −5) about 1e-5.
+        for (algorithm, tolerance) in [(ConvolutionAlgorithm.winograd, 2e-6), (.winograd4, 2e-5)] {
+            let winograd = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: algorithm)
+            #expect(winograd.shape == [n, o, h, w])
+            let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
+            #expect(winogradError < tolerance, "max |\(algorithm) − direct| \(winogradError) (unfolded: \(unfoldedError))")
+        }
     }
 
     @Test func aBatchComputedInGroupsEqualsOneGroup() {
@@ -44,9 +47,9 @@ import Testing
         let x = random([5, 6, 10, 11], -1...1, &generator), weight = random([7, 6, 3, 3], -0.3...0.3, &generator)
         let g = x.convolutionGeometry(kernel: weight.shape, stride: 1, padding: 1)
         var whole = [Float](repeating: 0.5, count: 5 * 7 * 110), grouped = whole
-        Tensor.winogradForward(x, weight: weight, geometry: g, into: &whole)
+        Tensor.winogradForward(x, weight: weight, geometry: g, tile: .two, into: &whole)
         // Room for two images' tiles at a time: groups of 2, 2 and 1.
-        Tensor.winogradForward(x, weight: weight, geometry: g, into: &grouped, floatLimit: 16 * 7 * g.tilesPerImage * 2)
+        Tensor.winogradForward(x, weight: weight, geometry: g, tile: .two, into: &grouped, floatLimit: 16 * 7 * WinogradTile.two.tiles(g) * 2)
         #expect(whole == grouped)
         #expect(whole != [Float](repeating: 0.5, count: whole.count))
     }
@@ -54,7 +57,7 @@ import Testing
     @Test func automaticPicksWinogradOnlyWhereItApplies() {
         var generator = SeededGenerator(seed: 5)
         let x = random([1, 16, 32, 32], -1...1, &generator), weight = random([8, 16, 3, 3], -0.2...0.2, &generator)
-        let automatic = Tensor.conv2d(x, weight: weight, bias: nil, padding: 1)
+        let automatic = Tensor.conv2d(x, weight: weight, bias: nil, padding: 1)  // F(2×2, 3×3) here
         #expect(automatic == Tensor.conv2d(x, weight: weight, bias: nil, padding: 1, algorithm: .winograd))
         #expect(automatic != Tensor.conv2d(x, weight: weight, bias: nil, padding: 1, algorithm: .unfolded))
         // Stride 2 is not Winograd's shape, and a 16×16 plane at batch 1 has too few tiles: both unfold.
@@ -69,6 +72,21 @@ import Testing
                 == Tensor.conv2d(thinX, weight: thinW, bias: nil, padding: 1, algorithm: .unfolded))
     }
 
+    @Test func theMeasuredRulePicksEachFormWhereItWasFastest() {
+        func choice(channels: Int = 32, size: Int, images: Int, stride: Int = 1) -> WinogradTile? {
+            ConvolutionGeometry(channels: channels, height: size, width: size, kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
+                .preferredWinograd(images: images)
+        }
+        #expect(choice(size: 64, images: 1) == .four)   // 256 tiles of 4×4
+        #expect(choice(size: 32, images: 16) == .four)
+        #expect(choice(size: 32, images: 1) == .two)    // 64 tiles of 4×4, 256 of 2×2
+        #expect(choice(size: 16, images: 16) == .two)   // planes under 32
+        #expect(choice(size: 8, images: 16) == .two)
+        #expect(choice(size: 16, images: 1) == nil)     // 64 tiles of 2×2
+        #expect(choice(channels: 9, size: 64, images: 16) == nil)
+        #expect(choice(size: 64, images: 16, stride: 2) == nil)
+    }
+
     @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20)])
     func winogradInputGradientEqualsTheUnfoldedOne(n: Int, c: Int, h: Int, w: Int, o: Int) {
         var generator = SeededGenerator(seed: UInt64(c * 31 + o))
@@ -76,10 +94,14 @@ import Testing
         let dy = random([n, o, h, w], -1...1, &generator)
         let unfolded = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
                                              wantInput: true, wantWeight: true, algorithm: .unfolded)
-        let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
-                                             wantInput: true, wantWeight: true, algorithm: .winograd)
-        let error = zip(winograd.input!.scalars, unfolded.input!.scalars).map { abs($0 - $1) }.max()!
-        #expect(error < 2e-6, "max |Winograd − unfolded| of the input gradient: \(error)")
+        // Relative to the gradient's largest magnitude (up to about 4 here).
+        let scale = unfolded.input!.scalars.map { abs($0) }.max()!
+        for (algorithm, tolerance) in [(ConvolutionAlgorithm.winograd, Float(1e-6)), (.winograd4, 1e-5)] {
+            let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                                 wantInput: true, wantWeight: true, algorithm: algorithm)
+            let error = zip(winograd.input!.scalars, unfolded.input!.scalars).map { abs($0 - $1) }.max()! / scale
+            #expect(error < tolerance, "max |\(algorithm) − unfolded| ÷ max |unfolded| of the input gradient: \(error)")
+        }
     }
 
     /// dW[o, c, i, j] = Σ over images and output positions dY[o] · X[c] shifted by (i − 1, j − 1),
@@ -105,24 +127,28 @@ import Testing
         let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
         let dy = random([n, o, h, w], -1...1, &generator)
         let reference = directWeightGradient(x, dy)
-        let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
-                                             wantInput: false, wantWeight: true, algorithm: .winograd).weight!
         let unfolded = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
                                              wantInput: false, wantWeight: true, algorithm: .unfolded).weight!
-        #expect(winograd.shape == [o, c, 3, 3])
-        // Sums of up to 144 terms of order 1: the unfolded product's own rounding is about 1e-6 here.
-        let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
         let unfoldedError = zip(unfolded.scalars, reference).map { abs(Double($0) - $1) }.max()!
-        #expect(winogradError < 1e-5, "max |Winograd − direct| of dW \(winogradError) (unfolded: \(unfoldedError))")
+        // Sums of up to 144 terms of order 1: the unfolded product's own rounding is about 1e-6 here.
+        for (algorithm, tolerance) in [(ConvolutionAlgorithm.winograd, 1e-5), (.winograd4, 1e-4)] {
+            let winograd = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                                 wantInput: false, wantWeight: true, algorithm: algorithm).weight!
+            #expect(winograd.shape == [o, c, 3, 3])
+            let winogradError = zip(winograd.scalars, reference).map { abs(Double($0) - $1) }.max()!
+            #expect(winogradError < tolerance, "max |\(algorithm) − direct| of dW \(winogradError) (unfolded: \(unfoldedError))")
+        }
     }
 
     @Test func aWeightGradientComputedInGroupsEqualsOneGroup() {
         var generator = SeededGenerator(seed: 4)
         let x = random([5, 6, 10, 11], -1...1, &generator), dy = random([5, 7, 10, 11], -1...1, &generator)
         let g = x.convolutionGeometry(kernel: [7, 6, 3, 3], stride: 1, padding: 1)
-        let whole = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g)
-        let grouped = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g, floatLimit: 16 * 7 * g.tilesPerImage * 2)
-        let error = zip(whole.scalars, grouped.scalars).map { abs($0 - $1) }.max()!
-        #expect(error < 1e-5, "groups of 2, 2 and 1 images against one group: \(error)")
+        let whole = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: .four)
+        let grouped = Tensor.winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: .four,
+                                                    floatLimit: 36 * 7 * WinogradTile.four.tiles(g) * 2)
+        // Only the order of the sums over images differs; dW is of order 20 here.
+        let error = zip(whole.scalars, grouped.scalars).map { abs($0 - $1) }.max()! / whole.scalars.map { abs($0) }.max()!
+        #expect(error < 1e-5, "groups of 2, 2 and 1 images against one group, relative: \(error)")
     }
 }

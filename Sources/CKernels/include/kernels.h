@@ -27,20 +27,20 @@ void dnr_exp(const float *x, float *y, long n);
 /// position in the plane (the first valid one when nothing compares larger, as with NaN).
 void dnr_max_pool_plane(const float *x, long h, long w, long size, long stride, long padding,
                         float *out, int *argmax, long oh, long ow);
-/// Winograd F(2×2, 3×3) for a 3×3 convolution at stride 1, padding 1 (see kernels.c for the
-/// matrices). Weights [outC, inC, 3, 3] → u[16][outC][inC].
-void dnr_winograd_weights(const float *w, long outC, long inC, float *u);
-/// One input plane [h, w] → its ⌈h/2⌉·⌈w/2⌉ transformed tiles; tile p of component ξ goes to
-/// v[ξ·xiStride + p]. Widths up to a few thousand (row buffers live on the stack).
-void dnr_winograd_input_plane(const float *x, long h, long w, float *v, long xiStride);
-/// The products of one output channel (component ξ of tile p at m[ξ·xiStride + p]) → added onto
+/// Winograd F(m×m, 3×3), m = 2 or 4, for a 3×3 convolution at stride 1, padding 1 (matrices in
+/// winograd.c); α = m + 2 and a tile's α² components ξ. Weights [outC, inC, 3, 3] → u[α²][outC][inC].
+void dnr_winograd_weights(const float *w, long outC, long inC, int m, float *u);
+/// One input plane [h, w] → its ⌈h/m⌉·⌈w/m⌉ transformed tiles; tile p of component ξ goes to
+/// v[ξ·xiStride + p]. Widths up to about a thousand (row buffers live on the stack).
+void dnr_winograd_input_plane(const float *x, long h, long w, int m, float *v, long xiStride);
+/// The products of one output channel (component ξ of tile p at mm[ξ·xiStride + p]) → added onto
 /// the output plane y [h, w].
-void dnr_winograd_output_plane(const float *m, long xiStride, long h, long w, float *y);
-/// The weight gradient's two transforms, the adjoints of the forward's. An output-gradient plane
-/// dy [h, w] → its tiles' 16 components (A·dy·Aᵀ, positions outside the plane read as zero), laid
-/// out as the input plane's; and u's gradient du[16][outC][inC] → the weight gradient dw [outC, inC, 3, 3] (Gᵀ·du·G).
-void dnr_winograd_output_gradient_plane(const float *dy, long h, long w, float *dm, long xiStride);
-void dnr_winograd_weights_adjoint(const float *du, long outC, long inC, float *dw);
+void dnr_winograd_output_plane(const float *mm, long xiStride, long h, long w, int m, float *y);
+/// The weight gradient's two transforms, the adjoints of the forward's: an output-gradient plane
+/// dy [h, w] → its tiles' components (A·dy·Aᵀ, positions outside the plane read as zero), laid out
+/// as the input plane's; and du[α²][outC][inC] → the weight gradient dw [outC, inC, 3, 3] (Gᵀ·du·G).
+void dnr_winograd_output_gradient_plane(const float *dy, long h, long w, int m, float *dm, long xiStride);
+void dnr_winograd_weights_adjoint(const float *du, long outC, long inC, int m, float *dw);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

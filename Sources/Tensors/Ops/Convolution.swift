@@ -128,8 +128,8 @@ extension Tensor {
                 }
             }
         }
-        if g.usesWinograd(algorithm, images: n) {
-            winogradForward(x, weight: weight, geometry: g, into: &out)
+        if let tile = g.winogradTile(algorithm, images: n) {
+            winogradForward(x, weight: weight, geometry: g, tile: tile, into: &out)
             return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
         }
         if g.batchesImages(n) {
@@ -201,8 +201,7 @@ extension Tensor {
                                wantInput: Bool, wantWeight: Bool, algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let dx = wantInput ? winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
-        let dw = wantWeight && g.usesWinograd(algorithm, images: x.shape[0])
-            ? winogradWeightGradient(x, outputGradient: dy, geometry: g) : nil
+        let dw = wantWeight ? g.winogradTile(algorithm, images: x.shape[0]).map { winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: $0) } : nil
         let unfoldInput = wantInput && dx == nil, unfoldWeight = wantWeight && dw == nil
         guard unfoldInput || unfoldWeight else { return (dx, dw) }
         let unfolded = unfoldedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: unfoldInput, wantWeight: unfoldWeight)
