@@ -69,40 +69,53 @@ ALWAYS_INLINE void weights_adjoint(const float *du, long pairs, float *dw, int m
     }
 }
 
-// One plane [h, w] → its tiles' α² components: Bᵀ down the columns of α input rows at a time,
-// then B along the rows, one component of the whole tile row at a time. Rows and columns outside
-// the plane read as zero.
+// The plane transforms work on a chunk of whole tile rows at a time (up to CHUNK tiles): the
+// strided steps (tiles overlap, or interleave, every m columns) only rearrange, and every sum runs
+// as one long contiguous loop over the chunk's tiles, which the compiler vectorises.
+enum { CHUNK = 512 };
+
+ALWAYS_INLINE long chunk_rows(long tw) { return tw >= CHUNK ? 1 : CHUNK / tw; }
+
+// One plane [h, w] → its tiles' α² components: Bᵀ down the columns of each tile row's α input rows,
+// the result split by column phase (d[i][c][tile] = column m·tx + c of tile row ty), then B along
+// the rows. Rows and columns outside the plane read as zero.
 ALWAYS_INLINE void input_plane(const float *x, long h, long w, float *v, long xiStride, int m, const float *BT) {
     const int a = m + 2;
-    long th = (h + m - 1) / m, tw = (w + m - 1) / m, padded = m * tw + 2;
-    float zero[w], t[a][padded];
+    long th = (h + m - 1) / m, tw = (w + m - 1) / m, padded = m * tw + 2, per = chunk_rows(tw);
+    float zero[w], t[a][padded], d[a][a][per * tw];
     memset(zero, 0, sizeof(zero));
     for (int i = 0; i < a; i++) {  // column 0 (the padding) and the columns past the plane stay zero
         t[i][0] = 0;
         for (long k = w + 1; k < padded; k++) t[i][k] = 0;
     }
-    for (long ty = 0; ty < th; ty++) {
-        const float *rows[6];  // input rows m·ty − 1 …; t's column k is the plane's column k − 1
-        for (int r = 0; r < a; r++) {
-            long iy = m * ty - 1 + r;
-            rows[r] = iy >= 0 && iy < h ? x + iy * w : zero;
-        }
-        for (int i = 0; i < a; i++) {
-            float *out = t[i] + 1;
-            for (long k = 0; k < w; k++) {
-                float sum = 0;
-                for (int r = 0; r < a; r++) sum += BT[i * a + r] * rows[r][k];
-                out[k] = sum;
+    for (long ty0 = 0; ty0 < th; ty0 += per) {
+        long rows = th - ty0 < per ? th - ty0 : per, n = rows * tw;
+        for (long ty = ty0; ty < ty0 + rows; ty++) {
+            const float *in[6];  // input rows m·ty − 1 …; t's column k is the plane's column k − 1
+            for (int r = 0; r < a; r++) {
+                long iy = m * ty - 1 + r;
+                in[r] = iy >= 0 && iy < h ? x + iy * w : zero;
+            }
+            for (int i = 0; i < a; i++) {
+                float *out = t[i] + 1;
+                for (long k = 0; k < w; k++) {
+                    float sum = 0;
+                    for (int r = 0; r < a; r++) sum += BT[i * a + r] * in[r][k];
+                    out[k] = sum;
+                }
+                for (int c = 0; c < a; c++) {
+                    float *phase = d[i][c] + (ty - ty0) * tw;
+                    for (long tx = 0; tx < tw; tx++) phase[tx] = t[i][m * tx + c];
+                }
             }
         }
         for (int i = 0; i < a; i++)
             for (int j = 0; j < a; j++) {
-                const float *s = t[i];
-                float *out = v + (i * a + j) * xiStride + ty * tw;
-                for (long tx = 0; tx < tw; tx++) {
+                float *out = v + (i * a + j) * xiStride + ty0 * tw;
+                for (long p = 0; p < n; p++) {
                     float sum = 0;
-                    for (int c = 0; c < a; c++) sum += BT[j * a + c] * s[m * tx + c];
-                    out[tx] = sum;
+                    for (int c = 0; c < a; c++) sum += BT[j * a + c] * d[i][c][p];
+                    out[p] = sum;
                 }
             }
     }
@@ -111,31 +124,37 @@ ALWAYS_INLINE void input_plane(const float *x, long h, long w, float *v, long xi
 // The products of one output channel → Aᵀ·M·A per tile, added onto the plane y [h, w].
 ALWAYS_INLINE void output_plane(const float *mm, long xiStride, long h, long w, float *y, int m, const float *AT) {
     const int a = m + 2;
-    long th = (h + m - 1) / m, tw = (w + m - 1) / m;
-    float s[m][a][tw], rows[m][m * tw];
-    for (long ty = 0; ty < th; ty++) {
-        for (int r = 0; r < m; r++)  // Aᵀ·M, for the whole tile row
+    long th = (h + m - 1) / m, tw = (w + m - 1) / m, per = chunk_rows(tw);
+    float s[m][a][per * tw], q[m][m][per * tw], row[m * tw];
+    for (long ty0 = 0; ty0 < th; ty0 += per) {
+        long rows = th - ty0 < per ? th - ty0 : per, n = rows * tw;
+        for (int r = 0; r < m; r++)  // Aᵀ·M
             for (int j = 0; j < a; j++) {
                 float *out = s[r][j];
-                for (long tx = 0; tx < tw; tx++) out[tx] = 0;
+                for (long p = 0; p < n; p++) out[p] = 0;
                 for (int i = 0; i < a; i++) {
                     float coefficient = AT[r * a + i];
                     if (coefficient == 0) continue;
-                    const float *p = mm + (i * a + j) * xiStride + ty * tw;
-                    for (long tx = 0; tx < tw; tx++) out[tx] += coefficient * p[tx];
+                    const float *component = mm + (i * a + j) * xiStride + ty0 * tw;
+                    for (long p = 0; p < n; p++) out[p] += coefficient * component[p];
                 }
             }
         for (int r = 0; r < m; r++)  // then ·A
             for (int c = 0; c < m; c++)
-                for (long tx = 0; tx < tw; tx++) {
+                for (long p = 0; p < n; p++) {
                     float sum = 0;
-                    for (int j = 0; j < a; j++) sum += s[r][j][tx] * AT[c * a + j];
-                    rows[r][m * tx + c] = sum;
+                    for (int j = 0; j < a; j++) sum += s[r][j][p] * AT[c * a + j];
+                    q[r][c][p] = sum;
                 }
-        for (int r = 0; r < m && m * ty + r < h; r++) {
-            float *row = y + (m * ty + r) * w;
-            for (long k = 0; k < w; k++) row[k] += rows[r][k];
-        }
+        for (long ty = ty0; ty < ty0 + rows; ty++)  // interleaved back into the plane's rows
+            for (int r = 0; r < m && m * ty + r < h; r++) {
+                for (int c = 0; c < m; c++) {
+                    const float *phase = q[r][c] + (ty - ty0) * tw;
+                    for (long tx = 0; tx < tw; tx++) row[m * tx + c] = phase[tx];
+                }
+                float *target = y + (m * ty + r) * w;
+                for (long k = 0; k < w; k++) target[k] += row[k];
+            }
     }
 }
 
@@ -143,27 +162,33 @@ ALWAYS_INLINE void output_plane(const float *mm, long xiStride, long h, long w, 
 // (positions past the plane read as zero), laid out as the input plane's components.
 ALWAYS_INLINE void output_gradient_plane(const float *dy, long h, long w, float *dm, long xiStride, int m, const float *AT) {
     const int a = m + 2;
-    long th = (h + m - 1) / m, tw = (w + m - 1) / m;
-    float rows[m][m * tw], s[a][m][tw];
-    for (long ty = 0; ty < th; ty++) {
-        for (int r = 0; r < m; r++) {
-            memset(rows[r], 0, sizeof(float) * m * tw);
-            if (m * ty + r < h) memcpy(rows[r], dy + (m * ty + r) * w, sizeof(float) * w);
-        }
-        for (int i = 0; i < a; i++)  // A·dy, for the whole tile row
-            for (int c = 0; c < m; c++)
-                for (long tx = 0; tx < tw; tx++) {
-                    float sum = 0;
-                    for (int r = 0; r < m; r++) sum += AT[r * a + i] * rows[r][m * tx + c];
-                    s[i][c][tx] = sum;
+    long th = (h + m - 1) / m, tw = (w + m - 1) / m, per = chunk_rows(tw);
+    float row[m * tw], e[m][m][per * tw], s[a][m][per * tw];
+    for (long ty0 = 0; ty0 < th; ty0 += per) {
+        long rows = th - ty0 < per ? th - ty0 : per, n = rows * tw;
+        for (long ty = ty0; ty < ty0 + rows; ty++)  // dy's tiles split by phase: e[r][c][tile]
+            for (int r = 0; r < m; r++) {
+                memset(row, 0, sizeof(row));
+                if (m * ty + r < h) memcpy(row, dy + (m * ty + r) * w, sizeof(float) * w);
+                for (int c = 0; c < m; c++) {
+                    float *phase = e[r][c] + (ty - ty0) * tw;
+                    for (long tx = 0; tx < tw; tx++) phase[tx] = row[m * tx + c];
                 }
-        for (int i = 0; i < a; i++)  // then ·Aᵀ, one component at a time
-            for (int j = 0; j < a; j++) {
-                float *out = dm + (i * a + j) * xiStride + ty * tw;
-                for (long tx = 0; tx < tw; tx++) {
+            }
+        for (int i = 0; i < a; i++)  // A·dy
+            for (int c = 0; c < m; c++)
+                for (long p = 0; p < n; p++) {
                     float sum = 0;
-                    for (int c = 0; c < m; c++) sum += s[i][c][tx] * AT[c * a + j];
-                    out[tx] = sum;
+                    for (int r = 0; r < m; r++) sum += AT[r * a + i] * e[r][c][p];
+                    s[i][c][p] = sum;
+                }
+        for (int i = 0; i < a; i++)  // then ·Aᵀ
+            for (int j = 0; j < a; j++) {
+                float *out = dm + (i * a + j) * xiStride + ty0 * tw;
+                for (long p = 0; p < n; p++) {
+                    float sum = 0;
+                    for (int c = 0; c < m; c++) sum += s[i][c][p] * AT[c * a + j];
+                    out[p] = sum;
                 }
             }
     }
