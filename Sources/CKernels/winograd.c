@@ -22,7 +22,7 @@ static const float AT4[4][6] = {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1,
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 // Every function below writes (or reads) the α² components as α² contiguous runs — a block of
-// kernels, or a row of tiles, at a time — not tile by tile: the components lie xiStride apart,
+// kernels, or a chunk of tile rows, at a time — not tile by tile: the components lie xiStride apart,
 // often a power of two, and α² interleaved streams at such a stride thrash the cache's sets.
 enum { BLOCK = 64 };
 

@@ -198,10 +198,12 @@ extension Tensor {
 
     /// Gradients of conv2d with respect to its input and its weight, given the output gradient.
     package static func conv2dBackward(_ x: Tensor, weight: Tensor, outputGradient dy: Tensor, stride: Int, padding: Int,
-                               wantInput: Bool, wantWeight: Bool, algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
+                                       wantInput: Bool, wantWeight: Bool,
+                                       algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let dx = wantInput ? winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
-        let dw = wantWeight ? g.winogradTile(algorithm, images: x.shape[0]).map { winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: $0) } : nil
+        let dw = wantWeight
+            ? g.winogradTile(algorithm, images: x.shape[0]).map { winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: $0) } : nil
         let unfoldInput = wantInput && dx == nil, unfoldWeight = wantWeight && dw == nil
         guard unfoldInput || unfoldWeight else { return (dx, dw) }
         let unfolded = unfoldedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: unfoldInput, wantWeight: unfoldWeight)
