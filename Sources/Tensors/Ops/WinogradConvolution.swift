@@ -85,7 +85,7 @@ extension Tensor {
         weight.scalars.withUnsafeBufferPointer { w in
             u.withUnsafeMutableBufferPointer { dnr_winograd_weights(w.baseAddress!, outC, inC, tile.m, $0.baseAddress!) }
         }
-        let group = Swift.max(1, Swift.min(n, floatLimit / (components * Swift.max(inC, outC) * tiles)))
+        let group = imagesPerGroup(n, channels: Swift.max(inC, outC), tile: tile, geometry: g, floatLimit: floatLimit)
         var v = uninitializedFloats(components * inC * group * tiles)
         var m = uninitializedFloats(components * outC * group * tiles)
         x.scalars.withUnsafeBufferPointer { input in
@@ -93,8 +93,8 @@ extension Tensor {
                 v.withUnsafeMutableBufferPointer { v in
                     m.withUnsafeMutableBufferPointer { m in
                         out.withUnsafeMutableBufferPointer { y in
-                            for first in Swift.stride(from: 0, to: n, by: group) {
-                                let images = Swift.min(group, n - first), columns = images * tiles
+                            forEachGroup(of: n, size: group) { first, images in
+                                let columns = images * tiles
                                 transformPlanes(input.baseAddress! + first * inC * plane, images: images, channels: inC, geometry: g,
                                                 tile: tile, into: v.baseAddress!, transform: dnr_winograd_input_plane)
                                 parallelProducts(components) { xi in
@@ -116,6 +116,17 @@ extension Tensor {
             }
         }
     }
+}
+
+/// How many images of a batch are transformed at once: as many as keep the transformed tiles of
+/// `channels` planes each within `floatLimit` floats, at least one.
+private func imagesPerGroup(_ n: Int, channels: Int, tile: WinogradTile, geometry g: ConvolutionGeometry, floatLimit: Int) -> Int {
+    Swift.max(1, Swift.min(n, floatLimit / (tile.components * channels * tile.tiles(g))))
+}
+
+/// Calls `body(first, count)` for consecutive groups of `size` images out of `n` (the last may be smaller).
+private func forEachGroup(of n: Int, size: Int, _ body: (Int, Int) -> Void) {
+    for first in Swift.stride(from: 0, to: n, by: size) { body(first, Swift.min(size, n - first)) }
 }
 
 /// Transforms `images` images of `channels` planes each (input tiles, or output-gradient tiles)
@@ -143,7 +154,7 @@ extension Tensor {
         precondition(g.allowsWinograd, "Winograd needs a 3×3 kernel at stride 1, padding 1")
         let (n, inC, outC) = (x.shape[0], g.channels, dy.shape[1])
         let plane = g.height * g.width, tiles = tile.tiles(g), components = tile.components
-        let group = Swift.max(1, Swift.min(n, floatLimit / (components * Swift.max(inC, outC) * tiles)))
+        let group = imagesPerGroup(n, channels: Swift.max(inC, outC), tile: tile, geometry: g, floatLimit: floatLimit)
         var v = uninitializedFloats(components * inC * group * tiles)
         var dm = uninitializedFloats(components * outC * group * tiles)
         var du = [Float](repeating: 0, count: components * outC * inC)
@@ -152,8 +163,8 @@ extension Tensor {
                 v.withUnsafeMutableBufferPointer { v in
                     dm.withUnsafeMutableBufferPointer { dm in
                         du.withUnsafeMutableBufferPointer { du in
-                            for first in Swift.stride(from: 0, to: n, by: group) {
-                                let images = Swift.min(group, n - first), columns = images * tiles
+                            forEachGroup(of: n, size: group) { first, images in
+                                let columns = images * tiles
                                 transformPlanes(input.baseAddress! + first * inC * plane, images: images, channels: inC, geometry: g,
                                                 tile: tile, into: v.baseAddress!, transform: dnr_winograd_input_plane)
                                 transformPlanes(upstream.baseAddress! + first * outC * plane, images: images, channels: outC, geometry: g,
