@@ -1,8 +1,9 @@
 import Testing
 @testable import Tensors
 
-/// Winograd F(2×2, 3×3) must compute the same convolution as the direct sum, for odd and even
-/// sizes, batches, biases and batches split into groups.
+/// Winograd F(2×2, 3×3) and F(4×4, 3×3) must compute the same convolution and gradients as direct
+/// sums, for odd and even sizes, batches, biases, batches split into groups and planes that span
+/// several chunks of tile rows; and the measured rule must pick each where it was fastest.
 @Suite struct WinogradTests {
     func random(_ shape: [Int], _ range: ClosedRange<Float>, _ generator: inout SeededGenerator) -> Tensor {
         Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &generator) })
