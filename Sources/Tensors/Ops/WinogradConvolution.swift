@@ -204,7 +204,8 @@ extension Tensor {
                 for k in 0..<9 { turned[(ci * outC + co) * 9 + 8 - k] = weight.scalars[(co * inC + ci) * 9 + k] }
             }
         }
-        return conv2d(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), bias: nil, padding: 1,
-                      algorithm: tile == .four ? .winograd4 : .winograd)
+        var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
+        winogradForward(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), geometry: adjoint, tile: tile, into: &dx)
+        return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
     }
 }
