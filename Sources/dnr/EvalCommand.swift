@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @OptionGroup var sampling: SamplerOptions
     var steps: Int? { sampling.settings.steps }
-    @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=… or steps=… (K).") var sweep: String?
+    @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=…, steps=… (K) or temperature=….") var sweep: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
 
@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=… or steps=… with comma-separated values") }
+        if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=…, steps=… or temperature=… with comma-separated values") }
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -81,12 +81,13 @@ struct EvalCommand: ParsableCommand {
         // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
         let record = EvaluationRunRecord(data: PortablePath.relative(data), split: split, seed: seed, methods: methods.map(\.rawValue),
                                          startStep: sampling.startStep, steps: steps, scale: sampling.scale, delta: sampling.delta, sampler: samplerKind,
+                                         temperature: sampling.temperature,
                                          mask: sampling.maskRecord, exactGradient: sampling.exactGradient, weights: ModelFingerprint.list(in: weights))
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         try evaluation.scoreMissingFaces(record: record) { progress.advance() }
         var header = "# dnr eval\n\nFaces: \(PortablePath.relative(data)) (split \(split), \(files.count) faces); seed \(seed); weights \(PortablePath.relative(weights)); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
-        header += "Diffusion: T′ = \(sampling.startStep), \(stepsDescription), s = \(sampling.scale), δ = \(sampling.delta), Net4's mask \(sampling.maskRecord)\(sampling.exactGradient ? ", exact gradient" : "").\n"
+        header += "Diffusion: T′ = \(sampling.startStep), \(stepsDescription), s = \(sampling.scale), δ = \(sampling.delta), τ = \(sampling.temperature), Net4's mask \(sampling.maskRecord)\(sampling.exactGradient ? ", exact gradient" : "").\n"
         header += "OpenBLAS: \(BLASCore.summary) (this report's process; per-face times in scores.csv are the scoring processes').\n"
         try evaluation.writeReport(header: header)
         let rows = try evaluation.scoredOutputs()

@@ -17,6 +17,7 @@ struct SamplerOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
     @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = SamplerSettings().scale
     @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = SamplerSettings().delta
+    @Option(parsing: .unconditional, help: "Noise temperature τ: each step adds τ times the sampler's noise (1: the paper's DDPM).") var temperature: Float = SamplerSettings().noiseTemperature
     @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), regions (fixed boxes around the eyes, nose and mouth), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution; the explorer's brush saves one).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
 
@@ -29,17 +30,18 @@ struct SamplerOptions: ParsableArguments {
 
     func validate() throws {
         if let maskFile, pathKind(maskFile) != .file { throw ValidationError("--mask takes learned, proxy, regions or an image file; \(maskFile) is not a file") }
-        try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta)
+        try Self.check(startStep: startStep, steps: steps, scale: scale, delta: delta, eta: eta, temperature: temperature)
         if eta != 0 && sampler == .ddpm { throw ValidationError("--eta applies to --sampler ddim only") }
     }
 
     /// The knobs' ranges, checked the same way wherever they are given (restore, explore, eval).
-    static func check(startStep: Int, steps: StepCount?, scale: Float, delta: Float, eta: Double) throws {
+    static func check(startStep: Int, steps: StepCount?, scale: Float, delta: Float, eta: Double, temperature: Float) throws {
         if !(1...1000).contains(startStep) { throw ValidationError("--tprime must be between 1 and 1000") }
         if let problem = StepCount.problem(steps, startStep: startStep) { throw ValidationError(problem) }
         if !(scale.isFinite && scale >= 0) { throw ValidationError("--scale must be ≥ 0") }
         if !(delta.isFinite && delta >= 0 && delta <= 1) { throw ValidationError("--delta must be in [0, 1]") }
         if !(eta >= 0 && eta <= 1) { throw ValidationError("--eta must be in [0, 1]") }
+        if !(temperature >= 0 && temperature <= 2) { throw ValidationError("--temperature must be in [0, 2]") }
     }
 
     var settings: SamplerSettings {
@@ -50,6 +52,7 @@ struct SamplerOptions: ParsableArguments {
         s.maskSource = maskFile != nil ? .user : Self.namedMasks[mask]!
         s.scale = scale
         s.delta = delta
+        s.noiseTemperature = temperature
         s.exactGradient = exactGradient
         return s
     }

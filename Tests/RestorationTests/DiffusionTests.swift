@@ -120,6 +120,33 @@ func image(seed: UInt64, size: Int = 8) -> Tensor {
         for _ in 0..<3 { #expect(ddpm.next()!.current.maxAbsDifference(ddim.next()!.current) < 1e-5) }
     }
 
+    @Test(arguments: [SamplerKind.ddpm, .ddim(eta: 0.5)])
+    func noiseTemperatureScalesEachStepsNoise(kind: SamplerKind) {
+        // y_s = mean + τ·σ·z: with the same seed, (y_s(τ) − y_s(0)) = τ·(y_s(1) − y_s(0)), and τ = 0 is the mean.
+        func firstStep(_ temperature: Float) -> Tensor {
+            var settings = SamplerSettings()
+            settings.guidance = .off; settings.startStep = 300; settings.steps = 10; settings.kind = kind
+            settings.noiseTemperature = temperature
+            return RestorationSampler(predictor: ConstantPredictor(image(seed: 12)), degraded: degraded, conditioned: degraded,
+                                      settings: settings).next()!.current
+        }
+        let (cold, half, warm) = (firstStep(0), firstStep(0.5), firstStep(1))
+        let expected = Tensor.combined(cold, warm) { $0 + 0.5 * ($1 - $0) }
+        #expect(half.maxAbsDifference(expected) < 1e-5)
+        #expect(warm.maxAbsDifference(cold) > 0.05)
+        if kind == .ddpm {
+            // τ = 0: the posterior mean c0·clip(ŷ0) + ct·y_t of the step 300 → s.
+            var start = SamplerSettings(); start.startStep = 300; start.steps = 10
+            let plan = start.plan(scheduleSteps: 1000)
+            let schedule = NoiseSchedule()
+            let initial = RestorationSampler(predictor: ConstantPredictor(image(seed: 12)), degraded: degraded, conditioned: degraded,
+                                             settings: { var s = start; s.guidance = .off; return s }()).current
+            let predicted = DiffusionMath.predictedStart(initial, noise: image(seed: 12), alphaBar: schedule.alphaBar[300]).map { min(max($0, -1), 1) }
+            let (c0, ct, _) = schedule.posterior(from: 300, to: plan[1])
+            #expect(cold.maxAbsDifference(Tensor.combined(predicted, initial) { Float(c0) * $0 + Float(ct) * $1 }) < 1e-5)
+        }
+    }
+
     @Test func sameSeedSameNoiseAcrossModes() {
         var settings = SamplerSettings()
         settings.guidance = .off

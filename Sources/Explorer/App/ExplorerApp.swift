@@ -121,7 +121,7 @@ public final class ExplorerApp {
         case .step(let count): for _ in 0..<count { send(.step) }
         case .runToEnd: send(.play)
         case .restart: send(.restart)
-        case .nextSeed, .delta, .startStep, .scale, .cycleMode, .cycleMaskSource: break  // knob changes, handled above
+        case .nextSeed, .delta, .startStep, .scale, .temperature, .cycleMode, .cycleMaskSource: break  // knob changes, handled above
         case .toggleCompare: send(.toggleCompare)
         case .toggleGuidancePanes: showGuidancePanes.toggle()
         case .sample(let offset): send(.sample(offset))

@@ -24,7 +24,7 @@ extension ExplorerApp {
         screen.text("dnr explore — \(v.title)", row: 0, column: 0, style: .title)
         // Before the first step the run stands at T′.
         screen.text("step \(first.step)/\(first.stepCount)  t=\(first.step == 0 ? s.startStep : first.timestep)  T′=\(s.startStep)  \(s.kind.name)\(s.steps.map { " K=\($0)" } ?? "")  seed \(s.seed)  "
-                    + "mode \(v.compare ? "compare" : s.guidance.rawValue)\(s.guidance == .masked || v.compare ? "(\(Self.maskName(s.maskSource)))" : "")  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  M′ \(Int(v.coverage * 100))%"
+                    + "mode \(v.compare ? "compare" : s.guidance.rawValue)\(s.guidance == .masked || v.compare ? "(\(Self.maskName(s.maskSource)))" : "")  s=\(s.scale)  δ=\(String(format: "%.2f", s.delta))  τ=\(String(format: "%.1f", s.noiseTemperature))  M′ \(Int(v.coverage * 100))%"
                     + (v.finished ? "  [finished]" : "") + (v.applying ? "  (applying…)" : ""), row: 1, column: 0, style: .status)
         if showHelp {
             // The overlay replaces the panes (their images are not drawn under it either).

@@ -3,7 +3,7 @@ import Restoration
 /// What a key asks the explorer to do.
 enum ExplorerAction: Equatable, Sendable {
     case quit, toggleHelp, playPause, step(Int), runToEnd, restart, nextSeed
-    case delta(Float), startStep(Int), scale(up: Bool), cycleMode, cycleMaskSource, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
+    case delta(Float), startStep(Int), scale(up: Bool), temperature(Float), cycleMode, cycleMaskSource, toggleCompare, toggleGuidancePanes, sample(Int), snapshot
     /// The mask brush: off → paint → erase → off; move it (painting, or with the pen up); its size;
     /// clear the painted mask; save it as PNG.
     case cycleBrush, moveBrush(dx: Int, dy: Int, painting: Bool), brushSize(Int), clearMask, saveMask
@@ -26,6 +26,7 @@ extension ExplorerAction {
         case .delta(let change): n.delta = min(max(s.delta + change, 0), 1)
         case .startStep(let change): n.startStep = min(max(s.startStep + change, 1), 1000)
         case .scale(let up): n.scale = up ? (s.scale == 0 ? 1 : s.scale * 2) : s.scale / 2
+        case .temperature(let change): n.noiseTemperature = min(max(((s.noiseTemperature + change) * 10).rounded() / 10, 0), 2)
         case .nextSeed: n.seed = s.seed + 1
         case .cycleMode:
             let modes = GuidanceMode.allCases
@@ -67,6 +68,8 @@ public enum KeyBindings {
                    footer: "t/T T′", help: "T′ − / + 50 (restarts)", rank: 6),
         KeyBinding(keys: [("s", .scale(up: false)), ("S", .scale(up: true))], keyText: "`s` / `S`",
                    footer: "s/S scale", help: "guidance strength ÷ 2 / × 2 (from the next step)", rank: 4),
+        KeyBinding(keys: [("v", .temperature(-0.1)), ("V", .temperature(0.1))], keyText: "`v` / `V`",
+                   footer: "v/V τ", help: "noise temperature τ − / + 0.1: each step adds τ times the sampler's noise (1: the paper's DDPM; from the next step)", rank: 6),
         KeyBinding(keys: [("m", .cycleMode), ("M", .cycleMaskSource)], keyText: "`m`, `M`",
                    footer: "m/M mode", help: "guidance mode off → uniform → masked; the mask masked guidance uses: learned M → M′ → facial regions (eyes, nose, mouth) → yours (--mask file or painted) (from the next step)", rank: 7),
         KeyBinding(keys: [("b", .cycleBrush), ("<", .brushSize(-1)), (">", .brushSize(1)), ("z", .clearMask), ("w", .saveMask)], keyText: "`b`, `<` / `>`, `z`, `w`",

@@ -202,6 +202,7 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         if s > 0 {
             var generator = SeededGenerator(seed: settings.seed, stream: "step \(t)")
             stepNoise = Tensor(randomNormal: current.shape, generator: &generator)
+            if settings.noiseTemperature != 1 { stepNoise = stepNoise.map { settings.noiseTemperature * $0 } }
         }
         switch settings.kind {
         case .ddpm:

@@ -33,8 +33,8 @@ public enum SamplerKind: Equatable, Codable, Sendable {
     }
 }
 
-/// Every knob of a restoration run. Changing `guidance`, `scale`, `delta`, `window` or
-/// `exactGradient` takes effect from the next step; the others define the trajectory and need
+/// Every knob of a restoration run. Changing `guidance`, `scale`, `delta`, `noiseTemperature`,
+/// `window` or `exactGradient` takes effect from the next step; the others define the trajectory and need
 /// `RestorationSampler.restart`.
 public struct SamplerSettings: Equatable, Codable, Sendable {
     /// T′: the step the reverse process starts from (Eq. 3 applied to g(x)).
@@ -55,6 +55,9 @@ public struct SamplerSettings: Equatable, Codable, Sendable {
     /// δ of Eq. 8 on the [0, 1] scale. The paper uses 0.3; with our IPC that marks about 0.02 % of the
     /// pixels of dev faces, 0.04 about 14 % (0.03: 28 %, 0.05: 7 %; 50 faces, paper ranges).
     public var delta: Float = 0.04
+    /// τ: each step adds τ·σ_t·z instead of σ_t·z (DDPM; DDIM's η-scaled noise likewise). 1 is the
+    /// paper's sampler; below 1 trades diversity for fewer invented structures.
+    public var noiseTemperature: Float = 1
     /// Differentiate L_arc through the UNet instead of holding ε̂ fixed.
     public var exactGradient = false
     /// Guide only at timesteps inside this range (nil: every step).

@@ -16,13 +16,15 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
     public var sampler: String?
     /// Net4's mask: learned, proxy, regions or a file's path; absent in runs made before the choice existed (learned).
     public var mask: String?
+    /// The sampler's noise temperature τ; absent in runs made before the choice existed (1).
+    public var temperature: Float?
     /// Whether the guidance differentiated through the UNet; absent before the choice was recorded (false).
     public var exactGradient: Bool?
     /// "file sha256" of each network file used.
     public var weights: [String]
 
     public init(data: String, split: String, seed: UInt64, methods: [String], startStep: Int, steps: Int?, scale: Float, delta: Float,
-                sampler: SamplerKind = .ddpm, mask: String = "learned", exactGradient: Bool = false, weights: [ModelFingerprint]) {
+                sampler: SamplerKind = .ddpm, temperature: Float = 1, mask: String = "learned", exactGradient: Bool = false, weights: [ModelFingerprint]) {
         self.data = data
         self.split = split
         self.seed = seed
@@ -32,6 +34,7 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         self.scale = scale
         self.delta = delta
         self.sampler = sampler.name
+        self.temperature = temperature
         self.mask = mask
         self.exactGradient = exactGradient
         self.weights = weights.map { "\($0.file) \($0.sha256)" }
@@ -49,6 +52,7 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
         if scale != other.scale { names.append("scale") }
         if delta != other.delta { names.append("delta") }
         if (sampler ?? "ddpm") != (other.sampler ?? "ddpm") { names.append("sampler") }
+        if (temperature ?? 1) != (other.temperature ?? 1) { names.append("temperature") }
         if (mask ?? "learned") != (other.mask ?? "learned") { names.append("mask") }
         if (exactGradient ?? false) != (other.exactGradient ?? false) { names.append("exact-grad") }
         if weights != other.weights { names.append("weights") }

@@ -3,7 +3,7 @@ import Tensors
 
 /// A knob the explorer exposes, swept by `dnr eval --sweep`.
 public enum SweepKnob: String, CaseIterable, Sendable {
-    case scale, delta, tprime, steps
+    case scale, delta, tprime, steps, temperature
 
     public func apply(_ value: Double, to settings: inout SamplerSettings) {
         switch self {
@@ -11,6 +11,7 @@ public enum SweepKnob: String, CaseIterable, Sendable {
         case .delta: settings.delta = Float(value)
         case .tprime: settings.startStep = Int(value.rounded())
         case .steps: settings.steps = Int(value.rounded())
+        case .temperature: settings.noiseTemperature = Float(value)
         }
     }
 
