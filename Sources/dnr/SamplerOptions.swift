@@ -17,7 +17,7 @@ struct SamplerOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "DDIM's η.") var eta = 0.0
     @Option(parsing: .unconditional, help: "Guidance strength s.") var scale: Float = SamplerSettings().scale
     @Option(parsing: .unconditional, help: "δ for the proxy mask M′ (Eq. 8), on the [0, 1] scale.") var delta: Float = SamplerSettings().delta
-    @Option(parsing: .unconditional, help: "Noise temperature τ: each step adds τ times the sampler's noise (1: the paper's DDPM).") var temperature: Float = SamplerSettings().noiseTemperature
+    @Option(parsing: .unconditional, help: "Noise temperature τ: each step adds τ times the sampler's noise (1: the paper's DDPM; below 1: fewer invented structures, smoother).") var temperature: Float = SamplerSettings().noiseTemperature
     @Option(help: "The mask of masked guidance: learned (the mask branch's M), proxy (M′), regions (fixed boxes around the eyes, nose and mouth), or a PNG/JPEG file (white where guidance acts; resized to the model's resolution; the explorer's brush saves one).") var mask = "learned"
     @Flag(name: .customLong("exact-grad"), help: "Differentiate the identity loss through the UNet.") var exactGradient = false
 
