@@ -61,6 +61,23 @@ func tinyPipeline() throws -> RestorationPipeline {
         #expect(s.isFinished && s.rows[0].history.count == 5 && s.rows[0].latest!.isFinal)
     }
 
+    @Test func aTemperatureKeyReachesEveryRowFromTheNextStep() throws {
+        // Two sessions on the same noise; one cools to τ = 0 after the first step: the first steps agree, the
+        // second differ in every row (the default τ is not 0).
+        let (warm, cold) = (try session(compare: true), try session(compare: true))
+        warm.step(); cold.step()
+        #expect(warm.rows[2].latest!.current == cold.rows[2].latest!.current)
+        var settings = cold.settings
+        settings.noiseTemperature = 0
+        cold.apply(settings)
+        #expect(cold.settings.noiseTemperature == 0)
+        warm.step(); cold.step()
+        for (w, c) in zip(warm.rows, cold.rows) {
+            #expect(w.sampler.settings.noiseTemperature == SamplerSettings().noiseTemperature && c.sampler.settings.noiseTemperature == 0)
+            #expect(w.latest!.current.maxAbsDifference(c.latest!.current) > 0.01)
+        }
+    }
+
     @Test func snapshotWritesEveryPaneAndTheNumbers() throws {
         let s = try session(compare: true)
         s.step(2)

@@ -127,6 +127,12 @@ public final class ExplorerSession {
         for row in rows { row.sampler.update(scale: settings.scale) }
     }
 
+    /// The noise temperature τ applies from the next step.
+    public func setNoiseTemperature(_ temperature: Float) {
+        settings.noiseTemperature = max(temperature, 0)
+        for row in rows { row.sampler.update(noiseTemperature: settings.noiseTemperature) }
+    }
+
     /// The guidance mode of a single-row session applies from the next step.
     public func setMode(_ mode: GuidanceMode) {
         settings.guidance = mode
@@ -147,7 +153,7 @@ public final class ExplorerSession {
         for row in rows { row.sampler.update(userMask: mask) }
     }
 
-    /// Moves to `new` settings: a change of T′, sampler, step count or seed restarts the run; δ, s,
+    /// Moves to `new` settings: a change of T′, sampler, step count or seed restarts the run; δ, s, τ,
     /// the mode and the mask source apply from the next step.
     public func apply(_ new: SamplerSettings) {
         if new.startStep != settings.startStep || new.kind != settings.kind || new.steps != settings.steps || new.seed != settings.seed {
@@ -155,6 +161,7 @@ public final class ExplorerSession {
         }
         if new.delta != settings.delta { setDelta(new.delta) }
         if new.scale != settings.scale { setScale(new.scale) }
+        if new.noiseTemperature != settings.noiseTemperature { setNoiseTemperature(new.noiseTemperature) }
         if new.maskSource != settings.maskSource { setMaskSource(new.maskSource) }
         if new.guidance != settings.guidance { setMode(new.guidance) }
     }

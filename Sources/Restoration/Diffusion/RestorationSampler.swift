@@ -101,12 +101,13 @@ public final class RestorationSampler: IteratorProtocol, Sequence {
         current = settings.startFromNoise ? noise : DiffusionMath.noised(conditioned, noise: noise, alphaBar: schedule.alphaBar[plan[0]])
     }
 
-    /// Changes the knobs that act from the next step on (guidance mode, mask source, s, δ, window, exact gradient).
+    /// Changes the knobs that act from the next step on (guidance mode, mask source, s, δ, τ, window, exact gradient).
     public func update(guidance: GuidanceMode? = nil, maskSource: MaskSource? = nil, scale: Float? = nil, delta: Float? = nil,
-                       window: ClosedRange<Int>?? = nil, exactGradient: Bool? = nil) {
+                       noiseTemperature: Float? = nil, window: ClosedRange<Int>?? = nil, exactGradient: Bool? = nil) {
         if let guidance { precondition(guidance == .off || recognizer != nil, "identity guidance needs the face recognizer"); settings.guidance = guidance }
         if let maskSource { settings.maskSource = maskSource }
         if let scale { settings.scale = scale }
+        if let noiseTemperature { settings.noiseTemperature = noiseTemperature }
         if let window { settings.window = window }
         if let exactGradient { settings.exactGradient = exactGradient }
         if let delta, delta != settings.delta { settings.delta = delta; updateMasks() }
