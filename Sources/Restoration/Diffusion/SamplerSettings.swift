@@ -57,7 +57,7 @@ public struct SamplerSettings: Equatable, Codable, Sendable {
     public var delta: Float = 0.04
     /// τ: each step adds τ·σ_t·z instead of σ_t·z (DDPM; DDIM's η-scaled noise likewise); 1 is the
     /// paper's sampler. The default is chosen by measurement (first 200 dev faces, both settings, s = 500,
-    /// K = 25, the committed networks; docs/noise-temperature.md): our small denoiser turns part of each
+    /// K = 25, the 9373-step denoiser; docs/noise-temperature.md): our small denoiser turns part of each
     /// step's noise into creases and blotches that cost identity. From τ = 1 to 0.9 Net4 gains PSNR
     /// (25.05 → 25.88), same-person rate (85.5 → 87.5 %) and face-perceptual distance (0.2025 → 0.1858) and
     /// stays sharper than g(x) (183 vs 144); at 0.8 and below it is as smooth as g(x).
