@@ -32,7 +32,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @OptionGroup var sampling: SamplerOptions
     var steps: Int? { sampling.settings.steps }
-    @Option(help: "Sweep a knob for the last diffusion method instead: scale=0,0.5,1,2, delta=…, tprime=…, steps=… (K) or temperature=….") var sweep: String?
+    @Option(help: ArgumentHelp("Sweep a knob for the last diffusion method instead: \(SweepKnob.syntax) with comma-separated values, e.g. scale=0,0.5,1,2 (steps is K).")) var sweep: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
 
@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes scale=…, delta=…, tprime=…, steps=… or temperature=… with comma-separated values") }
+        if let sweep, SweepKnob.parse(sweep) == nil { throw ValidationError("--sweep takes \(SweepKnob.syntax) with comma-separated values") }
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }

@@ -24,7 +24,7 @@ public struct EvaluationRunRecord: Codable, Equatable, Sendable {
     public var weights: [String]
 
     public init(data: String, split: String, seed: UInt64, methods: [String], startStep: Int, steps: Int?, scale: Float, delta: Float,
-                sampler: SamplerKind = .ddpm, temperature: Float = 1, mask: String = "learned", exactGradient: Bool = false, weights: [ModelFingerprint]) {
+                sampler: SamplerKind = .ddpm, temperature: Float, mask: String = "learned", exactGradient: Bool = false, weights: [ModelFingerprint]) {
         self.data = data
         self.split = split
         self.seed = seed

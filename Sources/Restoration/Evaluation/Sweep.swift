@@ -15,6 +15,12 @@ public enum SweepKnob: String, CaseIterable, Sendable {
         }
     }
 
+    /// The knobs as `--sweep` takes them: "scale=…, delta=…, … or temperature=…".
+    public static var syntax: String {
+        let names = allCases.map { "\($0.rawValue)=…" }
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
+    }
+
     /// Parses "scale=0,0.5,1,2".
     public static func parse(_ text: String) -> (SweepKnob, [Double])? {
         let parts = text.split(separator: "=", maxSplits: 1)
