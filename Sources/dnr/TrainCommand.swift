@@ -46,6 +46,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 50
     @Option(help: "Steps between sample grids.") var sampleEvery = 250
     @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
+    @Option(help: "Diffusion: γ of input perturbation (Ning et al. 2023): y_t is noised with ε + γ·ξ, the target stays ε; 0 is Eq. 5 as written.") var inputPerturbation: Float = 0
     @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 3
     @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .conditioned
@@ -53,6 +54,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0.005
 
     func validate() throws {
+        if !(0...1).contains(inputPerturbation) { throw ValidationError("--input-perturbation must be in 0…1 (Ning et al. use 0.1)") }
         if resume && fromModels { throw ValidationError("--resume continues a checkpoint and --from-models starts a new run from exported weights: choose one") }
     }
 
@@ -81,7 +83,7 @@ struct TrainCommand: ParsableCommand {
             }
             let denoiser = fromModels ? try ModelStore.loadUNet(from: models) : ConditionalUNet(try savedConfiguration(UNetConfiguration.self) ?? named, seed: seed)
             task = DiffusionTask(DiffusionTrainer(network: denoiser, conditioner: try ModelStore.loadConditioner(from: models), learningRate: lr ?? 2e-4,
-                                                  focusLimit: focus > 0 ? focus : nil))
+                                                  focusLimit: focus > 0 ? focus : nil, inputPerturbation: inputPerturbation))
         case .mask:
             let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
             task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),

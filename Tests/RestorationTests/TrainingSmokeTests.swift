@@ -49,6 +49,36 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         #expect(after < 0.8 * before, "diffusion loss \(before) → \(after)")
     }
 
+    /// Input perturbation (Ning et al. 2023): y_t is formed with ε + γ·ξ, the target stays ε; the step's
+    /// loss is recomputed by hand from the same draws (t, ε, then ξ) and must match that, not ε + γ·ξ as target.
+    @Test func inputPerturbationNoisesTheInputNotTheTarget() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let unet = ConditionalUNet(tinyUNet, seed: 2), gamma: Float = 0.5
+        let trainer = DiffusionTrainer(network: unet, conditioner: ipc, inputPerturbation: gamma)
+        var g = SeededGenerator(seed: 11), replay = g
+        let reported = trainer.step(batch, generator: &g)
+        let timesteps = (0..<batch.size).map { _ in trainer.drawTimestep(&replay) }
+        let noise = Tensor(randomNormal: batch.clean.shape, generator: &replay)
+        let xi = Tensor(randomNormal: batch.clean.shape, generator: &replay)
+        let alphaBars = timesteps.map { trainer.schedule.alphaBar[$0] }
+        func loss(input: Tensor, target: Tensor, network: ConditionalUNet) -> Float {
+            withoutGradients {
+                let conditioned = ipc(Variable(batch.degraded)).value
+                let yt = DiffusionMath.noised(batch.clean, noise: input, alphaBars: alphaBars)
+                let x = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
+                return mseLoss(network(x, timesteps: timesteps.map(Float.init)), Variable(target)).value.scalar
+            }
+        }
+        // The weights before the step: a fresh network from the same seed.
+        let before = ConditionalUNet(tinyUNet, seed: 2), perturbed = noise + xi * gamma
+        let expected = loss(input: perturbed, target: noise, network: before)
+        #expect(abs(reported - expected) <= 1e-5 * expected, "step \(reported), by hand \(expected)")
+        let wrongTarget = loss(input: perturbed, target: perturbed, network: before)
+        let unperturbed = loss(input: noise, target: noise, network: before)
+        #expect(abs(reported - wrongTarget) > 1e-3 * expected && abs(reported - unperturbed) > 1e-3 * expected,
+                "\(reported) vs target ε + γξ \(wrongTarget), no perturbation \(unperturbed)")
+    }
+
     @Test func focusedTimestepsFavourTheRestorationRange() {
         let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
         let trainer = DiffusionTrainer(network: ConditionalUNet(tinyUNet, seed: 2), conditioner: ipc, focusLimit: 400)

@@ -49,6 +49,8 @@ def parse(argv=None):
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--identity-weight", type=float, default=1.0, help="ipc: λ of Eq. 4")
     ap.add_argument("--focus", type=int, default=400, help="diffusion: half the timesteps from 1…focus")
+    ap.add_argument("--input-perturbation", type=float, default=0.0,
+                    help="diffusion: γ (Ning et al. 2023): y_t is noised with ε + γ·ξ, the target stays ε (DiffusionTrainer.inputPerturbation)")
     ap.add_argument("--unet", default="light", choices=["light", "default"], help="diffusion, without --from-models")
     ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
@@ -183,7 +185,10 @@ class Run:
         generator = self.noise_generator(noise_seed)
         t = schedule.draw_timesteps(clean.shape[0], 1000, self.args.focus, generator).to(self.device)
         noise = torch.randn(clean.shape, generator=generator).to(self.device)
-        noisy = schedule.noised(clean, noise, self.alpha_bars[t])
+        inputs = noise
+        if self.args.input_perturbation > 0 and noise_seed is None:  # validation scores Eq. 5 as written
+            inputs = noise + self.args.input_perturbation * torch.randn(clean.shape, generator=generator).to(self.device)
+        noisy = schedule.noised(clean, inputs, self.alpha_bars[t])
         predicted = model(torch.cat([noisy, degraded, conditioned], 1), t.float())
         mse = F.mse_loss(predicted.float(), noise)
         return mse, {}
@@ -288,6 +293,7 @@ class Run:
             "final_loss_mean_last_100": sum(recent) / max(1, len(recent)), "wall_seconds": int(elapsed), "ema": True,
             "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
             "started_from": self.started_from,
+            **({"input_perturbation": self.args.input_perturbation} if self.args.network == "diffusion" else {}),
             "command": self.first_command,
             "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"
@@ -382,6 +388,8 @@ def main(argv=None):
     args = parse(argv)
     if not (args.steps or args.minutes):
         sys.exit("give --steps or --minutes")
+    if not 0 <= args.input_perturbation <= 1:
+        sys.exit("--input-perturbation must be in 0…1 (Ning et al. use 0.1)")
     Run(args).train()
 
 

@@ -100,3 +100,33 @@ def test_a_run_started_in_dnr_continues_here(repo, tmp_path):
         state = run.optimizer.state[parameters[name]]
         assert state["step"].item() == 3 and torch.equal(state["exp_avg_sq"], saved["adam.v." + name])
     assert any(not torch.equal(v, start[k]) for k, v in run.model.state_dict().items()), "dnr's three steps moved the weights"
+
+
+def test_input_perturbation_noises_the_input_not_the_target(repo, tmp_path):
+    """As DiffusionTrainer.inputPerturbation: y_t from ε + γ·ξ (ξ drawn after t and ε), target ε; validation unperturbed."""
+    import torch.nn.functional as F
+    from dnr_train import schedule, train as trainer
+    gamma = 0.5
+    run = trainer.Run(trainer.parse(["diffusion", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                     os.path.join(repo, "Models"), "--out", str(tmp_path / "out"), "--steps", "1",
+                                     "--config", json.dumps(TINY["diffusion"]), "--input-perturbation", str(gamma), "--device", "cpu"]))
+    torch.manual_seed(3)
+    clean, degraded = torch.rand(2, 3, 64, 64) * 2 - 1, torch.rand(2, 3, 64, 64) * 2 - 1
+    with torch.no_grad():
+        reported, _ = run.loss(run.model, clean, degraded)
+        g = run.noise_generator()
+        t = schedule.draw_timesteps(2, 1000, run.args.focus, g)
+        noise = torch.randn(clean.shape, generator=g)
+        perturbed = noise + gamma * torch.randn(clean.shape, generator=g)
+        conditioned = run.ipc(degraded)
+
+        def loss(inputs, target):
+            y = schedule.noised(clean, inputs, run.alpha_bars[t])
+            return F.mse_loss(run.model(torch.cat([y, degraded, conditioned], 1), t.float()), target).item()
+        assert abs(reported.item() - loss(perturbed, noise)) <= 1e-5 * reported.item()
+        assert abs(reported.item() - loss(perturbed, perturbed)) > 1e-3 * reported.item()
+        validation, _ = run.loss(run.model, clean, degraded, noise_seed=7)
+        g = torch.Generator().manual_seed(7)
+        t = schedule.draw_timesteps(2, 1000, run.args.focus, g)
+        noise = torch.randn(clean.shape, generator=g)
+        assert abs(validation.item() - loss(noise, noise)) <= 1e-5 * validation.item()

@@ -62,6 +62,8 @@ public final class ConditionerTrainer {
 
 /// Eq. 5 with the square root of Eq. 3: ‖ε − ε_θ(√ᾱ_t·y_0 + √(1 − ᾱ_t)·ε, x, g(x), t)‖², with the
 /// frozen IPC's g(x) as condition, t uniform in 1…T, and an EMA of the weights.
+/// With an input perturbation γ > 0 (Ning et al. 2023), y_t is formed with ε + γ·ξ while the target stays ε:
+/// the network learns to correct the slightly-off y_t that its own earlier steps hand it when sampling.
 public final class DiffusionTrainer {
     public let network: ConditionalUNet
     public let optimizer: Adam
@@ -72,13 +74,16 @@ public final class DiffusionTrainer {
     /// from 1…focusLimit and the rest from 1…T (which Net1, starting from pure noise, needs).
     public var focusLimit: Int?
     public var focusShare = 0.5
+    /// γ: the weight of the extra noise ξ in y_t (0: Eq. 5 as written).
+    public var inputPerturbation: Float
 
     public init(network: ConditionalUNet, conditioner: IdentityPreservingConditioner, learningRate: Float = 1e-4,
-                emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule(), focusLimit: Int? = nil) {
+                emaDecay: Float = 0.999, schedule: NoiseSchedule = NoiseSchedule(), focusLimit: Int? = nil, inputPerturbation: Float = 0) {
         self.network = network
         self.conditioner = conditioner
         self.schedule = schedule
         self.focusLimit = focusLimit
+        self.inputPerturbation = inputPerturbation
         optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
         average = ExponentialMovingAverage(parameters: network.parameters, decay: emaDecay, warmup: true)
     }
@@ -90,17 +95,21 @@ public final class DiffusionTrainer {
         return 1 + Int(value % UInt64(limit))
     }
 
-    /// The noise-prediction loss at the given timesteps and noise (fixed draws make it comparable).
+    /// The noise-prediction loss of Eq. 5 at the given timesteps and noise, without perturbation (fixed draws
+    /// make it comparable across runs).
     public func evaluate(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Float {
-        withoutGradients { loss(batch, timesteps: timesteps, noise: noise).value.scalar }
+        withoutGradients { loss(batch, timesteps: timesteps, noise: noise, inputNoise: noise).value.scalar }
     }
 
     @discardableResult
     public func step(_ batch: TrainingBatch, generator: inout SeededGenerator, clipNorm: Float = 1) -> Float {
         let timesteps = (0..<batch.size).map { _ in drawTimestep(&generator) }
         let noise = Tensor(randomNormal: batch.clean.shape, generator: &generator)
+        // ξ is drawn only when γ > 0, so runs without it repeat their earlier draws.
+        let inputNoise = inputPerturbation > 0
+            ? noise + Tensor(randomNormal: batch.clean.shape, generator: &generator) * inputPerturbation : noise
         network.zeroGradients()
-        let l = loss(batch, timesteps: timesteps, noise: noise)
+        let l = loss(batch, timesteps: timesteps, noise: noise, inputNoise: inputNoise)
         l.backward()
         clipGradientNorm(network.parameters, maxNorm: clipNorm)
         optimizer.update()
@@ -108,9 +117,10 @@ public final class DiffusionTrainer {
         return l.value.scalar
     }
 
-    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> Variable {
+    /// ‖noise − ε_θ(y_t, x, g(x), t)‖² with y_t noised by `inputNoise` (the same as `noise` without perturbation).
+    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor, inputNoise: Tensor) -> Variable {
         let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
-        let noisy = DiffusionMath.noised(batch.clean, noise: noise, alphaBars: timesteps.map { schedule.alphaBar[$0] })
+        let noisy = DiffusionMath.noised(batch.clean, noise: inputNoise, alphaBars: timesteps.map { schedule.alphaBar[$0] })
         let input = concatenate([Variable(noisy), Variable(batch.degraded), Variable(conditioned)], axis: 1)
         return mseLoss(network(input, timesteps: timesteps.map(Float.init)), Variable(noise))
     }
