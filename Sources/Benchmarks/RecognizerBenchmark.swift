@@ -2,10 +2,10 @@ import FaceID
 import Foundation
 import Tensors
 
-/// The face recognizer's speed: forward and forward+backward (w.r.t. the input) at batch 1 and 16,
+/// The face recognizer's speed: forward and forward+backward (w.r.t. the input) at the given batch sizes,
 /// next to a PyTorch port on the same weights when one is installed.
 public enum RecognizerBenchmark {
-    public static func run(threads: Int, runs: Int, python: String, torchScript: String, workFolder: String, log: (String) -> Void) throws {
+    public static func run(threads: Int, runs: Int, batches: [Int] = [1, 16], python: String, torchScript: String, workFolder: String, log: (String) -> Void) throws {
         EngineRuntime.prepare(threads: threads)
         log("OpenBLAS core: \(BLASCore.summary)")
         let recognizer = try FaceRecognizer.loadDefault()
@@ -17,7 +17,7 @@ public enum RecognizerBenchmark {
         try JSONSerialization.data(withJSONObject: ["downsampling_units": recognizer.downsamplingUnits]).write(to: URL(fileURLWithPath: weightsPath + ".json"))
 
         var ours: [String: Double] = [:]
-        for n in [1, 16] {
+        for n in batches {
             let x = Tensor(randomNormal: [n, 3, 150, 150], standardDeviation: 0.3, generator: &g)
             ours["forward_\(n)"] = measure(warmup: 2, runs: runs) {
                 _ = withoutGradients { recognizer.descriptors(normalisedInput: Variable(x)) }
@@ -30,7 +30,7 @@ public enum RecognizerBenchmark {
         let outputPath = workFolder + "/recognizer_torch.json"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, torchScript, "--weights", weightsPath, "--output", outputPath, "--threads", String(threads), "--runs", String(runs)]
+        process.arguments = [python, torchScript, "--weights", weightsPath, "--output", outputPath, "--threads", String(threads), "--runs", String(runs), "--batches"] + batches.map(String.init)
         var theirs: [String: Double] = [:]
         if (try? process.run()) != nil {
             process.waitUntilExit()
@@ -39,7 +39,7 @@ public enum RecognizerBenchmark {
                 theirs = json
             }
         }
-        for key in ["forward_1", "backward_1", "forward_16", "backward_16"] {
+        for key in batches.flatMap({ ["forward_\($0)", "backward_\($0)"] }) {
             let label = key.hasPrefix("forward") ? "forward" : "forward+backward", n = key.split(separator: "_")[1]
             var line = "\(label) batch \(n): ours \(ms(ours[key]!))"
             if let t = theirs[key] { line += ", PyTorch \(ms(t)), ratio \(String(format: "%.2f", ours[key]! / t))" }

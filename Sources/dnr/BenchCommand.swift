@@ -144,9 +144,14 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Threads.") var threads = 2
         @Option(help: "Timed runs (median reported).") var runs = 10
         @Option(help: "The PyTorch port.") var torchScript = "scripts/bench/recognizer_torch.py"
+        @Option(parsing: .upToNextOption, help: "Batch sizes to time.") var batches = [1, 16]
+        func validate() throws {
+            if batches.isEmpty || batches.contains(where: { $0 < 1 }) { throw ValidationError("--batches takes one or more sizes ≥ 1") }
+        }
         func run() throws {
             try withScratchFolder { folder in
-                try RecognizerBenchmark.run(threads: threads, runs: runs, python: "python3", torchScript: torchScript, workFolder: folder) { print($0) }
+                try RecognizerBenchmark.run(threads: threads, runs: runs, batches: batches, python: "python3", torchScript: torchScript,
+                                            workFolder: folder) { print($0) }
             }
         }
     }

@@ -39,6 +39,7 @@ def main():
     ap.add_argument("--output", required=True)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--batches", type=int, nargs="+", default=[1, 16])
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     data = load_file(args.weights)
@@ -49,7 +50,7 @@ def main():
         d = forward(w, down, data["check.input"])
     diff = (d - data["check.descriptors"]).abs().max().item()
     report = {"max_difference_to_dnr": diff}
-    for n in (1, 16):
+    for n in args.batches:
         x = torch.randn(n, 3, 150, 150) * 0.3
         with torch.no_grad():
             for _ in range(2): forward(w, down, x)
