@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import signal
 import shlex
 import sys
 import time
@@ -79,6 +80,11 @@ UNET_CONFIGS = {
 }
 IPC_CONFIG = {"architecture": "unet", "blocks": 2, "resolution": 64, "widths": [32, 64, 128, 256]}
 
+
+
+def ignore_interrupts(_worker):
+    """Data workers leave Ctrl-C to the training process, which stops cleanly after the current step."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def portable_command(arguments):
@@ -334,14 +340,23 @@ class Run:
             self.log("validation at the start: " + json.dumps(self.validation_at_start))
         loader = DataLoader(data.DegradedBatches(faces, args.batch, args.seed, self.rank, start=self.step), batch_size=None,
                             num_workers=args.workers, pin_memory=self.cuda, persistent_workers=args.workers > 0,
-                            prefetch_factor=4 if args.workers > 0 else None)
+                            prefetch_factor=4 if args.workers > 0 else None, worker_init_fn=ignore_interrupts)
         log = open(os.path.join(args.out, "log.csv"), "a")
+        # SIGTERM or Ctrl-C ends the run after the current step, with a checkpoint and an export (one process only:
+        # processes of a distributed run could stop at different steps; they keep the periodic checkpoints).
+        stop = []
+        if not self.distributed:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda number, frame: sys.exit(1) if stop else stop.append(number))  # a second one quits
         start = time.time()
         last_checkpoint, last_log, images = start, start, 0
         for clean, degraded in loader:
             elapsed = self.elapsed_before + time.time() - start
             if (args.steps and self.step >= args.steps) or (args.minutes and elapsed >= args.minutes * 60) \
                     or (args.stop_at and self.step >= args.stop_at):
+                break
+            if stop:
+                self.log(f"stopping at step {self.step} on signal {stop[0]}: checkpoint and export follow")
                 break
             clean, degraded = clean.to(self.device, non_blocking=True), degraded.to(self.device, non_blocking=True)
             for group in self.optimizer.param_groups:

@@ -130,3 +130,28 @@ def test_input_perturbation_noises_the_input_not_the_target(repo, tmp_path):
         t = schedule.draw_timesteps(2, 1000, run.args.focus, g)
         noise = torch.randn(clean.shape, generator=g)
         assert abs(validation.item() - loss(noise, noise)) <= 1e-5 * validation.item()
+
+
+def test_sigterm_stops_after_a_step_with_a_checkpoint_and_an_export(repo, tmp_path):
+    """Killing a run (SIGTERM, or Ctrl-C) loses nothing: the step it was on is checkpointed and exported."""
+    import signal as signals
+    import time
+    out = tmp_path / "run"
+    module = [sys.executable, "-m", "dnr_train.train", "diffusion", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"),
+              "--models", os.path.join(repo, "Models"), "--out", str(out), "--config", json.dumps(TINY["diffusion"]), "--batch", "2",
+              "--validation-size", "4", "--device", "cpu", "--log-every", "1", "--steps", "100000", "--workers", "1",
+              "--checkpoint-minutes", "60"]
+    env = dict(os.environ, PYTHONPATH=os.path.join(repo, "python"), OMP_NUM_THREADS="1")
+    process = subprocess.Popen(module, cwd=os.path.join(repo, "python"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 300
+    while not (out / "log.csv").exists() or len(open(out / "log.csv").read().splitlines()) < 3:
+        assert time.time() < deadline and process.poll() is None, "the run did not start"
+        time.sleep(0.2)
+    process.send_signal(signals.SIGTERM)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output[-3000:]
+    steps = len(open(out / "log.csv").read().splitlines())
+    assert torch.load(out / "checkpoint.pt")["step"] == steps, output[-2000:]
+    card = json.load(open(out / "unet.card.json"))
+    assert card["steps"] == steps and card["validation_on_fixed_batch"], card
+    assert f"stopping at step {steps} on signal" in output, output[-2000:]
