@@ -72,11 +72,12 @@ def parse(argv=None):
     return ap.parse_args(argv)
 
 
+# dnr's named denoisers (UNetConfiguration.restorationLight / .restorationDefault; a test holds them equal).
 UNET_CONFIGS = {
     "light": {"attentionLevels": [2, 3], "blocksPerLevel": 1, "groups": 8, "inputChannels": 9, "outputChannels": 3,
               "resolution": 64, "timeEmbedding": 256, "timeFeatures": 64, "widths": [32, 64, 96, 128]},
     "default": {"attentionLevels": [2, 3], "blocksPerLevel": 2, "groups": 8, "inputChannels": 9, "outputChannels": 3,
-                "resolution": 64, "timeEmbedding": 256, "timeFeatures": 64, "widths": [64, 128, 192, 256]},
+                "resolution": 64, "timeEmbedding": 256, "timeFeatures": 64, "widths": [32, 64, 128, 192]},
 }
 IPC_CONFIG = {"architecture": "unet", "blocks": 2, "resolution": 64, "widths": [32, 64, 128, 256]}
 

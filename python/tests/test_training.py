@@ -155,3 +155,16 @@ def test_sigterm_stops_after_a_step_with_a_checkpoint_and_an_export(repo, tmp_pa
     card = json.load(open(out / "unet.card.json"))
     assert card["steps"] == steps and card["validation_on_fixed_batch"], card
     assert f"stopping at step {steps} on signal" in output, output[-2000:]
+
+
+def test_named_denoisers_are_dnrs(repo):
+    """--unet light|default builds the networks `dnr train diffusion --unet` builds (UNetConfiguration.swift)."""
+    from dnr_train import train as trainer
+    source = open(os.path.join(repo, "Sources", "Restoration", "Networks", "UNetConfiguration.swift")).read()
+    for name, swift in (("light", "restorationLight"), ("default", "restorationDefault")):
+        body = re.search(rf"static let {swift} = UNetConfiguration\((.*?)\)\n", source, re.S).group(1)
+        fields = dict(re.findall(r"(\w+): (\[[^\]]*\]|\d+)", body))
+        ours = trainer.UNET_CONFIGS[name]
+        assert set(fields) <= set(ours), (name, fields)
+        for key, value in fields.items():
+            assert ours[key] == json.loads(value), (name, key, ours[key], value)
