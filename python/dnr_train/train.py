@@ -346,9 +346,14 @@ class Run:
         # SIGTERM or Ctrl-C ends the run after the current step, with a checkpoint and an export (one process only:
         # processes of a distributed run could stop at different steps; they keep the periodic checkpoints).
         stop = []
+
+        def request_stop(number, _frame):
+            if stop:  # a second signal quits at once
+                sys.exit(1)
+            stop.append(number)
         if not self.distributed:
             for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda number, frame: sys.exit(1) if stop else stop.append(number))  # a second one quits
+                signal.signal(sig, request_stop)
         start = time.time()
         last_checkpoint, last_log, images = start, start, 0
         for clean, degraded in loader:
