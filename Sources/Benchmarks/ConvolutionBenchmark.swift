@@ -1,8 +1,9 @@
 import Tensors
 
 /// Single 3×3 convolutions (stride 1, padding 1) at the UNets' and the recognizer's sizes, by
-/// im2col + sgemm and by Winograd F(2×2, 3×3) and F(4×4, 3×3), forward and (batched) weight gradient: where the
-/// engine's time goes, and which is faster.
+/// im2col + sgemm, by Winograd F(2×2, 3×3) and F(4×4, 3×3) and by the direct kernel, forward, input gradient
+/// (the recognizer's guidance needs only that one) and, batched, weight gradient: where the engine's time goes,
+/// and which is faster.
 public enum ConvolutionBenchmark {
     public static let layers: [(channels: Int, outputs: Int, size: Int)] = [
         (9, 32, 64), (32, 32, 64), (64, 32, 64), (32, 3, 64), (64, 64, 32), (96, 96, 16), (128, 128, 8),  // light UNet
@@ -20,12 +21,21 @@ public enum ConvolutionBenchmark {
                 let x = Tensor(randomNormal: [n, c, s, s], generator: &g)
                 let flops = 2.0 * Double(n * c * o * 9 * s * s)
                 var line = "conv \(c)→\(o) at \(s)×\(s), batch \(n):"
-                for algorithm in [ConvolutionAlgorithm.unfolded, .winograd, .winograd4] {
+                let forms: [ConvolutionAlgorithm] = [.unfolded, .winograd, .winograd4, .direct]
+                for algorithm in forms {
                     let t = measure(warmup: 2, runs: n == 1 ? 20 : 5) { _ = Tensor.conv2d(x, weight: w, bias: b, padding: 1, algorithm: algorithm) }
                     line += " \(algorithm.rawValue) \(ms(t.median)) (\(format(flops / t.median / 1e9)) GFLOP/s)"
                 }
+                let dy = Tensor(randomNormal: [n, o, s, s], generator: &g)
+                line += "; dX"
+                for algorithm in forms {
+                    let t = measure(warmup: 2, runs: n == 1 ? 20 : 5) {
+                        _ = Tensor.conv2dBackward(x, weight: w, outputGradient: dy, stride: 1, padding: 1,
+                                                  wantInput: true, wantWeight: false, algorithm: algorithm)
+                    }
+                    line += " \(algorithm.rawValue) \(ms(t.median))"
+                }
                 if n > 1 {  // the weight gradient, which only training computes
-                    let dy = Tensor(randomNormal: [n, o, s, s], generator: &g)
                     line += "; dW"
                     for algorithm in [ConvolutionAlgorithm.unfolded, .winograd, .winograd4] {
                         let t = measure(warmup: 1, runs: 5) {

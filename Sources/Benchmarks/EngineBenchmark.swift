@@ -140,4 +140,5 @@ public struct EngineBenchmark {
 }
 
 func format(_ x: Double) -> String { String(format: "%.1f", x) }
-func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+/// Milliseconds, with two decimals below 10 ms (single layers run in tenths of one).
+func ms(_ seconds: Double) -> String { String(format: seconds < 0.01 ? "%.2f ms" : "%.1f ms", seconds * 1000) }

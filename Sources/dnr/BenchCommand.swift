@@ -134,9 +134,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     struct ConvolutionBench: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the UNets' and the recognizer's sizes, im2col + sgemm beside Winograd F(2×2, 3×3).")
+        static let configuration = CommandConfiguration(commandName: "conv", abstract: "Single 3×3 convolutions at the UNets' and the recognizer's sizes: im2col + sgemm beside Winograd and the direct kernel.")
         @Option(help: "Threads.") var threads = 2
-        func run() { ConvolutionBenchmark.run(threads: threads) { print($0) } }
+        @Option(parsing: .upToNextOption, help: "Batch sizes to time.") var batches = [1, 16]
+        func run() throws {
+            if batches.isEmpty || batches.contains(where: { $0 < 1 }) { throw ValidationError("--batches takes one or more sizes ≥ 1") }
+            ConvolutionBenchmark.run(threads: threads, batches: batches) { print($0) }
+        }
     }
 
     struct RecognizerBench: ParsableCommand {

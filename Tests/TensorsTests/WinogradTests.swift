@@ -5,26 +5,6 @@ import Testing
 /// sums, for odd and even sizes, batches, biases, batches split into groups and planes that span
 /// several chunks of tile rows; and the measured rule must pick each where it was fastest.
 @Suite struct WinogradTests {
-    func random(_ shape: [Int], _ range: ClosedRange<Float>, _ generator: inout SeededGenerator) -> Tensor {
-        Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &generator) })
-    }
-
-    /// The 3×3, stride-1, padding-1 convolution summed in double precision.
-    func directSum(_ x: Tensor, _ w: Tensor, _ bias: Tensor) -> [Double] {
-        let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0])
-        var y = [Double](repeating: 0, count: n * o * h * wd)
-        for b in 0..<n { for oc in 0..<o { for oy in 0..<h { for ox in 0..<wd {
-            var sum = Double(bias.scalars[oc])
-            for ci in 0..<c { for i in 0..<3 { for j in 0..<3 {
-                let (iy, ix) = (oy - 1 + i, ox - 1 + j)
-                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
-                sum += Double(w.scalars[((oc * c + ci) * 3 + i) * 3 + j]) * Double(x.scalars[((b * c + ci) * h + iy) * wd + ix])
-            } } }
-            y[((b * o + oc) * h + oy) * wd + ox] = sum
-        } } } }
-        return y
-    }
-
     /// The last two shapes span several chunks of tile rows in the transforms, and one tile row
     /// per chunk (the widest plane Winograd takes).
     @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 8, 16), (3, 20, 9, 6, 5), (1, 1, 1, 1, 1), (2, 8, 2, 13, 3),
@@ -33,7 +13,7 @@ import Testing
         var generator = SeededGenerator(seed: UInt64(n * 1000 + c * 100 + h * 10 + w))
         let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
         let bias = random([o], -0.5...0.5, &generator)
-        let reference = directSum(x, weight, bias)
+        let reference = referenceConvolution(x, weight, bias)
         let unfolded = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .unfolded)
         let unfoldedError = zip(unfolded.scalars, reference).map { abs(Double($0) - $1) }.max()!
         // Outputs are of order 1; the unfolded product's own rounding is about 1e-7 here, F(2×2, 3×3)'s

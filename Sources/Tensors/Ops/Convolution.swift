@@ -112,8 +112,8 @@ extension Tensor {
         return g
     }
 
-    /// 2-D cross-correlation (PyTorch's conv2d) by im2col and OpenBLAS sgemm, or by Winograd
-    /// F(2×2, 3×3) where that is faster (`algorithm`).
+    /// 2-D cross-correlation (PyTorch's conv2d) by im2col and OpenBLAS sgemm, or by Winograd or the
+    /// direct kernel where that is faster (`algorithm`).
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0,
                               algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
@@ -128,9 +128,14 @@ extension Tensor {
                 }
             }
         }
-        if let tile = g.winogradTile(algorithm, images: n) {
+        switch g.form(algorithm, images: n, outputChannels: outC) {
+        case .winograd(let tile):
             winogradForward(x, weight: weight, geometry: g, tile: tile, into: &out)
             return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
+        case .direct:
+            directForward(x, weight: weight, geometry: g, into: &out)
+            return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
+        case .unfolded: break
         }
         if g.batchesImages(n) {
             batchedForward(x, weight: weight, geometry: g, into: &out)
@@ -201,13 +206,41 @@ extension Tensor {
                                        wantInput: Bool, wantWeight: Bool,
                                        algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
-        let dx = wantInput ? winogradInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
+        let dx = wantInput ? turnedKernelInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
         let dw = wantWeight
             ? g.winogradTile(algorithm, images: x.shape[0]).map { winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: $0) } : nil
         let unfoldInput = wantInput && dx == nil, unfoldWeight = wantWeight && dw == nil
         guard unfoldInput || unfoldWeight else { return (dx, dw) }
         let unfolded = unfoldedBackward(x, weight: weight, outputGradient: dy, geometry: g, wantInput: unfoldInput, wantWeight: unfoldWeight)
         return (dx ?? unfolded.input, dw ?? unfolded.weight)
+    }
+
+    /// A 3×3, stride-1, padding-1 convolution's input gradient is the same kind of convolution of the
+    /// output gradient with the kernel transposed and turned by 180° (dX[ci] = Σ_co dY[co] ⋆ rot180(W[co, ci])),
+    /// so Winograd or the direct kernel computes it where faster than Wᵀ·dY and folding; nil elsewhere.
+    static func turnedKernelInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                          algorithm: ConvolutionAlgorithm) -> Tensor? {
+        let (outC, inC) = (weight.shape[0], weight.shape[1])
+        let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
+                                          stride: 1, padding: 1)
+        let form = adjoint.form(algorithm, images: dy.shape[0], outputChannels: inC)
+        guard g.allowsDirect, form != .unfolded else { return nil }
+        var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
+        switch form {
+        case .winograd(let tile):
+            var turned = uninitializedFloats(weight.count)
+            for co in 0..<outC {
+                for ci in 0..<inC {
+                    for k in 0..<9 { turned[(ci * outC + co) * 9 + 8 - k] = weight.scalars[(co * inC + ci) * 9 + k] }
+                }
+            }
+            winogradForward(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), geometry: adjoint, tile: tile, into: &dx)
+        case .direct:
+            directForward(dy, weight: weight, turned: true, geometry: adjoint, into: &dx)
+        case .unfolded:
+            break
+        }
+        return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
     }
 
     /// Both gradients by im2col + sgemm: dW = dY·colsᵀ and dX = fold(Wᵀ·dY).

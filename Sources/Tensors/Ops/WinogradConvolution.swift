@@ -3,7 +3,8 @@ import CKernels
 /// How `conv2d` computes its forward product and its two gradients. No direction keeps
 /// intermediates for another, so any mix of choices is exact.
 public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
-    /// Winograd where `ConvolutionGeometry.preferredWinograd` says it is faster, else unfolded.
+    /// Winograd where `ConvolutionGeometry.preferredWinograd` says it is faster, else the direct
+    /// kernel where `prefersDirect` says so, else unfolded.
     case automatic
     /// im2col + one sgemm per image (or per batch of small images): the plain reference.
     case unfolded
@@ -13,6 +14,9 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Winograd F(4×4, 3×3): 36 sgemms on 6×6 tiles, 4× fewer multiplications, rounding about
     /// ten times F(2×2, 3×3)'s. The same shapes.
     case winograd4
+    /// The direct kernel (direct.c): sums over shifted runs of the zero-padded planes, nothing
+    /// unfolded or repacked. The same shapes as Winograd.
+    case direct
 
     /// What `.automatic` means in this process: itself, or one algorithm everywhere (set by
     /// `EngineRuntime.prepare` from DNR_CONVOLUTION, for measurements).
@@ -63,7 +67,7 @@ extension ConvolutionGeometry {
         case .winograd: return .two
         case .winograd4: return .four
         case .automatic: return preferredWinograd(images: images)
-        case .unfolded: return nil
+        case .unfolded, .direct: return nil
         }
     }
 }
@@ -185,27 +189,5 @@ extension Tensor {
             dw.withUnsafeMutableBufferPointer { dnr_winograd_weights_adjoint(du.baseAddress!, outC, inC, tile.m, $0.baseAddress!) }
         }
         return Tensor(shape: [outC, inC, 3, 3], scalars: dw)
-    }
-}
-
-extension Tensor {
-    /// A 3×3, stride-1, padding-1 convolution's input gradient is the same kind of convolution of the
-    /// output gradient with the kernel transposed and turned by 180° (dX[ci] = Σ_co dY[co] ⋆ rot180(W[co, ci])),
-    /// so Winograd computes it where it is faster than Wᵀ·dY and folding; nil where it is not.
-    static func winogradInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
-                                      algorithm: ConvolutionAlgorithm) -> Tensor? {
-        let (outC, inC) = (weight.shape[0], weight.shape[1])
-        let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
-                                          stride: 1, padding: 1)
-        guard g.allowsWinograd, let tile = adjoint.winogradTile(algorithm, images: dy.shape[0]) else { return nil }
-        var turned = uninitializedFloats(weight.count)
-        for co in 0..<outC {
-            for ci in 0..<inC {
-                for k in 0..<9 { turned[(ci * outC + co) * 9 + 8 - k] = weight.scalars[(co * inC + ci) * 9 + k] }
-            }
-        }
-        var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
-        winogradForward(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), geometry: adjoint, tile: tile, into: &dx)
-        return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
     }
 }

@@ -1,0 +1,77 @@
+import Testing
+import CKernels
+@testable import Tensors
+
+/// The direct kernel must compute the same 3×3 convolution and input gradient as double-precision
+/// sums and the unfolded product: odd sizes, output channels that fill no whole register block,
+/// batches, a plane one position wide, and the vector counts that leave partial chunks; and the
+/// measured rule must pick it only where it was fastest.
+@Suite struct DirectConvolutionTests {
+    /// (images, input channels, height, width, output channels). With 16 lanes, 5×7 is 63 padded
+    /// positions (4 vectors: one chunk of 3 and one of 1), 8×9 is 88 (6: two of 3), 37×37 is 1443.
+    @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20), (3, 20, 9, 6, 5), (1, 1, 1, 1, 1), (2, 8, 2, 13, 3),
+                      (1, 32, 37, 37, 32), (1, 24, 5, 5, 9)])
+    func directEqualsTheDoublePrecisionSum(n: Int, c: Int, h: Int, w: Int, o: Int) {
+        var generator = SeededGenerator(seed: UInt64(n * 1000 + c * 100 + h * 10 + w + 7))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let bias = random([o], -0.5...0.5, &generator)
+        let reference = referenceConvolution(x, weight, bias)
+        let direct = Tensor.conv2d(x, weight: weight, bias: bias, padding: 1, algorithm: .direct)
+        #expect(direct.shape == [n, o, h, w])
+        // Outputs are of order 1 (up to about 7 for 32 channels); float sums of up to 288 terms.
+        let error = zip(direct.scalars, reference).map { abs(Double($0) - $1) }.max()!
+        #expect(error < 4e-6, "max |direct − reference| \(error)")
+    }
+
+    @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20), (1, 24, 5, 5, 9), (1, 32, 19, 19, 64)])
+    func directInputGradientEqualsTheUnfoldedOne(n: Int, c: Int, h: Int, w: Int, o: Int) {
+        var generator = SeededGenerator(seed: UInt64(c * 31 + o + 3))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let dy = random([n, o, h, w], -1...1, &generator)
+        let unfolded = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                             wantInput: true, wantWeight: true, algorithm: .unfolded)
+        let direct = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: 1, padding: 1,
+                                           wantInput: true, wantWeight: true, algorithm: .direct)
+        let scale = unfolded.input!.scalars.map { abs($0) }.max()!
+        let error = zip(direct.input!.scalars, unfolded.input!.scalars).map { abs($0 - $1) }.max()! / scale
+        #expect(error < 1e-6, "max |direct − unfolded| ÷ max |unfolded| of the input gradient: \(error)")
+        // The weight gradient has no direct form: it is the unfolded one.
+        #expect(direct.weight! == unfolded.weight!)
+    }
+
+    @Test func theMeasuredRulePicksDirectOnSmallPlanesAtBatchOneAndTwo() {
+        func form(channels: Int = 32, outputs: Int = 32, size: Int, images: Int, stride: Int = 1) -> ConvolutionForm {
+            ConvolutionGeometry(channels: channels, height: size, width: size, kernelHeight: 3, kernelWidth: 3, stride: stride, padding: 1)
+                .form(.automatic, images: images, outputChannels: outputs)
+        }
+        #expect(form(size: 37, images: 1) == .direct)   // the recognizer's layers
+        #expect(form(channels: 256, outputs: 256, size: 5, images: 1) == .direct)
+        #expect(form(size: 16, images: 2) == .direct)
+        #expect(form(size: 32, images: 1) == .direct)   // before F(2×2, 3×3)
+        #expect(form(size: 64, images: 1) == .winograd(.four))  // F(4×4, 3×3) first
+        #expect(form(size: 8, images: 16) == .winograd(.two))
+        #expect(form(size: 37, images: 16) == .winograd(.four))
+        #expect(form(size: 37, images: 1, stride: 2) == .unfolded)
+        #expect(form(outputs: 8, size: 16, images: 1) == .unfolded)  // thin layers unfold
+        #expect(form(channels: 3, size: 16, images: 1) == .unfolded)
+    }
+
+    /// Every kernel variant this CPU runs (the automatic path uses only the best), on a shape that
+    /// leaves partial register blocks and chunks for each tile size.
+    @Test func everyVariantComputesTheSameConvolution() {
+        var generator = SeededGenerator(seed: 41)
+        let (n, c, h, w, o) = (2, 12, 7, 6, 13)
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, 3, 3], -0.3...0.3, &generator)
+        let bias = random([o], -0.5...0.5, &generator)
+        let reference = referenceConvolution(x, weight, bias)
+        let g = x.convolutionGeometry(kernel: weight.shape, stride: 1, padding: 1)
+        for variant in 0...bestDirectVariant {
+            var out = (0..<n).flatMap { _ in bias.scalars.flatMap { [Float](repeating: $0, count: h * w) } }
+            Tensor.directForward(x, weight: weight, geometry: g, into: &out, variant: variant)
+            let error = zip(out, reference).map { abs(Double($0) - $1) }.max()!
+            #expect(error < 4e-6, "variant \(variant) (\(dnr_direct_lanes(variant)) lanes): max |direct − reference| \(error)")
+        }
+        // 16 × 8 with AVX-512, 8 × 4 with AVX2, 4 × 4 otherwise: each tile fits the registers it has.
+        if String(cString: dnr_kernels_variant()) == "avx512" { #expect(bestDirectVariant == 2) }
+    }
+}
