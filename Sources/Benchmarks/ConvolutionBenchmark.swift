@@ -3,7 +3,7 @@ import Tensors
 /// Single 3×3 convolutions (stride 1, padding 1) at the UNets' and the recognizer's sizes, by
 /// im2col + sgemm, by Winograd F(2×2, 3×3) and F(4×4, 3×3) and by the direct kernel, forward, input gradient
 /// (the recognizer's guidance needs only that one) and, batched, weight gradient: where the engine's time goes,
-/// and which is faster.
+/// and which is faster. And the recognizer's stride-2 convolutions, which only unfold.
 public enum ConvolutionBenchmark {
     public static let layers: [(channels: Int, outputs: Int, size: Int)] = [
         (9, 32, 64), (32, 32, 64), (64, 32, 64), (32, 3, 64), (64, 64, 32), (96, 96, 16), (128, 128, 8),  // light UNet
@@ -11,10 +11,24 @@ public enum ConvolutionBenchmark {
         (32, 32, 37), (64, 64, 19), (128, 128, 10), (256, 256, 5),  // recognizer (150×150 input)
     ]
 
+    /// The recognizer's stride-2 convolutions (unpadded, as dlib's): its stem and its downsampling units.
+    static let stridedLayers: [(channels: Int, outputs: Int, kernel: Int, size: Int)] = [
+        (3, 32, 7, 150), (32, 64, 3, 35), (64, 128, 3, 17), (128, 256, 3, 8),
+    ]
+
     public static func run(threads: Int, batches: [Int] = [1, 16], log: (String) -> Void) {
         EngineRuntime.prepare(threads: threads)
         log("OpenBLAS core: \(BLASCore.summary)")
         var g = SeededGenerator(seed: 1)
+        for (c, o, k, size) in stridedLayers where batches.contains(1) {
+            let w = Tensor(randomNormal: [o, c, k, k], generator: &g), x = Tensor(randomNormal: [1, c, size, size], generator: &g)
+            let y = Tensor.conv2d(x, weight: w, bias: nil, stride: 2)
+            let forward = measure(warmup: 2, runs: 20) { _ = Tensor.conv2d(x, weight: w, bias: nil, stride: 2) }
+            let inputGradient = measure(warmup: 2, runs: 20) {
+                _ = Tensor.conv2dBackward(x, weight: w, outputGradient: y, stride: 2, padding: 0, wantInput: true, wantWeight: false)
+            }
+            log("conv \(c)→\(o), \(k)×\(k) at stride 2, \(size)×\(size), batch 1 (unfolded): \(ms(forward.median)); dX \(ms(inputGradient.median))")
+        }
         for (c, o, s) in layers {
             let w = Tensor(randomNormal: [o, c, 3, 3], generator: &g), b = Tensor(randomNormal: [o], generator: &g)
             for n in batches {

@@ -101,8 +101,14 @@ void dnr_direct_pad_planes(const float *x, long channels, long h, long w, float 
     long wp = w + 2;
     for (long c = 0; c < channels; c++) {
         float *out = padded + c * planeStride;
-        memset(out, 0, sizeof(float) * (size_t)planeStride);
-        for (long y = 0; y < h; y++) memcpy(out + (y + 1) * wp + 1, x + (c * h + y) * w, sizeof(float) * (size_t)w);
+        memset(out, 0, sizeof(float) * (size_t)(wp + 1));  // the top border and the first row's left one
+        for (long y = 0; y < h; y++) {
+            float *row = out + (y + 1) * wp;
+            memcpy(row + 1, x + (c * h + y) * w, sizeof(float) * (size_t)w);
+            row[w + 1] = 0, row[w + 2] = 0;  // this row's right border, the next row's left one
+        }
+        float *bottom = out + (h + 1) * wp + 1;  // the last row's right border is already written
+        memset(bottom, 0, sizeof(float) * (size_t)(planeStride - (h + 1) * wp - 1));
     }
 }
 
@@ -112,12 +118,14 @@ void dnr_direct_items(int variant, const float *padded, long inC, long planeStri
     variants[variant].items(padded, inC, planeStride, wp, weights, outC, vectors, first, count, z, zStride);
 }
 
-void dnr_direct_add_output(const float *z, long zStride, long channels, long h, long w, float *y) {
+void dnr_direct_store_output(const float *z, long zStride, long channels, long h, long w, const float *bias, float *y) {
     long wp = w + 2;
-    for (long c = 0; c < channels; c++)
+    for (long c = 0; c < channels; c++) {
+        float b = bias ? bias[c] : 0;
         for (long row = 0; row < h; row++) {
             const float *source = z + c * zStride + row * wp;
             float *target = y + (c * h + row) * w;
-            for (long k = 0; k < w; k++) target[k] += source[k];
+            for (long k = 0; k < w; k++) target[k] = source[k] + b;
         }
+    }
 }

@@ -66,9 +66,8 @@ import CKernels
         let reference = referenceConvolution(x, weight, bias)
         let g = x.convolutionGeometry(kernel: weight.shape, stride: 1, padding: 1)
         for variant in 0...bestDirectVariant {
-            var out = (0..<n).flatMap { _ in bias.scalars.flatMap { [Float](repeating: $0, count: h * w) } }
-            Tensor.directForward(x, weight: weight, geometry: g, into: &out, variant: variant)
-            let error = zip(out, reference).map { abs(Double($0) - $1) }.max()!
+            let out = Tensor.directForward(x, weight: weight, bias: bias, geometry: g, variant: variant)
+            let error = zip(out.scalars, reference).map { abs(Double($0) - $1) }.max()!
             #expect(error < 4e-6, "variant \(variant) (\(dnr_direct_lanes(variant)) lanes): max |direct − reference| \(error)")
         }
         // 16 × 8 with AVX-512, 8 × 4 with AVX2, 4 × 4 otherwise: each tile fits the registers it has.

@@ -66,8 +66,8 @@ void dnr_direct_pad_planes(const float *x, long channels, long h, long w, float 
 void dnr_direct_items(int variant, const float *padded, long inC, long planeStride, long wp,
                       const struct dnr_direct_weights *weights, long outC, long vectors, long first, long count, float *z,
                       long zStride);
-/// Adds the valid positions of z (row stride w + 2) onto y [channels, h, w].
-void dnr_direct_add_output(const float *z, long zStride, long channels, long h, long w, float *y);
+/// The valid positions of z (row stride w + 2) plus bias[c] (none when NULL) → y [channels, h, w].
+void dnr_direct_store_output(const float *z, long zStride, long channels, long h, long w, const float *bias, float *y);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

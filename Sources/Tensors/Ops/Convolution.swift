@@ -118,9 +118,11 @@ extension Tensor {
                               algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
         let (n, outC) = (x.shape[0], weight.shape[0])
+        if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
+        let form = g.form(algorithm, images: n, outputChannels: outC)
+        if form == .direct { return directForward(x, weight: weight, bias: bias, geometry: g) }
         // The output starts as the bias (or zeros) and the products are accumulated onto it.
         var out = uninitializedFloats(n * outC * g.outputPlane)
-        if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) for \(outC) output channels") }
         out.withUnsafeMutableBufferPointer { y in
             for b in 0..<n {
                 for c in 0..<outC {
@@ -128,14 +130,9 @@ extension Tensor {
                 }
             }
         }
-        switch g.form(algorithm, images: n, outputChannels: outC) {
-        case .winograd(let tile):
+        if case .winograd(let tile) = form {
             winogradForward(x, weight: weight, geometry: g, tile: tile, into: &out)
             return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
-        case .direct:
-            directForward(x, weight: weight, geometry: g, into: &out)
-            return Tensor(shape: [n, outC, g.outputHeight, g.outputWidth], scalars: out)
-        case .unfolded: break
         }
         if g.batchesImages(n) {
             batchedForward(x, weight: weight, geometry: g, into: &out)
@@ -223,24 +220,22 @@ extension Tensor {
         let (outC, inC) = (weight.shape[0], weight.shape[1])
         let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
                                           stride: 1, padding: 1)
-        let form = adjoint.form(algorithm, images: dy.shape[0], outputChannels: inC)
-        guard g.allowsDirect, form != .unfolded else { return nil }
-        var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
-        switch form {
-        case .winograd(let tile):
+        switch adjoint.form(algorithm, images: dy.shape[0], outputChannels: inC) {
+        case .winograd(let tile) where g.allowsDirect:
             var turned = uninitializedFloats(weight.count)
             for co in 0..<outC {
                 for ci in 0..<inC {
                     for k in 0..<9 { turned[(ci * outC + co) * 9 + 8 - k] = weight.scalars[(co * inC + ci) * 9 + k] }
                 }
             }
+            var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
             winogradForward(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), geometry: adjoint, tile: tile, into: &dx)
-        case .direct:
-            directForward(dy, weight: weight, turned: true, geometry: adjoint, into: &dx)
-        case .unfolded:
-            break
+            return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
+        case .direct where g.allowsDirect:
+            return directForward(dy, weight: weight, turned: true, geometry: adjoint)
+        default:
+            return nil
         }
-        return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
     }
 
     /// Both gradients by im2col + sgemm: dW = dY·colsᵀ and dX = fold(Wᵀ·dY).

@@ -35,13 +35,13 @@ enum ConvolutionForm: Equatable {
 }
 
 extension Tensor {
-    /// Adds the 3×3 convolution of `x` with `weight` (stride 1, padding 1) onto `out` [N, outC, H, W]
+    /// The 3×3 convolution of `x` with `weight` (stride 1, padding 1) plus `bias`, [N, outC, H, W],
     /// by the direct kernel (direct.c). With `turned`, the kernel is `weight` transposed and turned
     /// by 180° (a convolution's input gradient), read in place. Each sum runs over the unfolded
     /// product's terms in another order: rounding differs by about 1e-6 relative.
     /// `variant` picks the kernel's instruction set (direct.c; tests run each the CPU has).
-    static func directForward(_ x: Tensor, weight: Tensor, turned: Bool = false, geometry g: ConvolutionGeometry,
-                              into out: inout [Float], variant: Int32 = bestDirectVariant) {
+    static func directForward(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, turned: Bool = false, geometry g: ConvolutionGeometry,
+                              variant: Int32 = bestDirectVariant) -> Tensor {
         precondition(g.allowsDirect, "the direct kernel needs a 3×3 kernel at stride 1, padding 1")
         let (n, inC, h, w, wp) = (x.shape[0], g.channels, g.height, g.width, g.width + 2)
         let outC = turned ? weight.shape[1] : weight.shape[0]
@@ -50,34 +50,43 @@ extension Tensor {
         let vectors = (h * wp + lanes - 1) / lanes, zStride = vectors * lanes
         let planeStride = (h + 2) * wp
         // The last plane's final vectors read up to 2·wp + 2 floats past its end (positions that are dropped).
-        var padded = [Float](repeating: 0, count: inC * planeStride + zStride + 2 * wp + 2)
+        var padded = uninitializedFloats(inC * planeStride + zStride + 2 * wp + 2)
+        for i in (inC * planeStride)..<padded.count { padded[i] = 0 }
         var z = uninitializedFloats(outC * zStride)
+        var out = uninitializedFloats(n * outC * h * w)
         let items = (outC + block - 1) / block * ((vectors + 2) / 3)
+        let hasBias = bias != nil, biasScalars = bias?.scalars ?? [Float](repeating: 0, count: outC)
+        let layout = turned
+            ? (rowStride: 9, channelStride: outC * 9, tapFirst: 8, tapStep: -1)
+            : (rowStride: inC * 9, channelStride: 9, tapFirst: 0, tapStep: 1)
         x.scalars.withUnsafeBufferPointer { input in
             weight.scalars.withUnsafeBufferPointer { kernel in
+                var weights = dnr_direct_weights(w: kernel.baseAddress!, rowStride: layout.rowStride, channelStride: layout.channelStride,
+                                                 tapFirst: layout.tapFirst, tapStep: layout.tapStep)
                 padded.withUnsafeMutableBufferPointer { padded in
                     z.withUnsafeMutableBufferPointer { z in
                         out.withUnsafeMutableBufferPointer { y in
-                            var layout = turned
-                                ? dnr_direct_weights(w: kernel.baseAddress!, rowStride: 9, channelStride: outC * 9, tapFirst: 8, tapStep: -1)
-                                : dnr_direct_weights(w: kernel.baseAddress!, rowStride: inC * 9, channelStride: 9, tapFirst: 0, tapStep: 1)
-                            for b in 0..<n {
-                                dnr_direct_pad_planes(input.baseAddress! + b * inC * h * w, inC, h, w, padded.baseAddress!, planeStride)
-                                let (source, sums) = (UnsafePointer(padded.baseAddress!), z.baseAddress!)
-                                FLOPCounter.product(2 * outC * inC * 9 * h * w) {
-                                    withUnsafePointer(to: &layout) { layout in
-                                        parallelChunks(items, costPerItem: 3 * lanes * block * inC * 9) { range in
-                                            dnr_direct_items(variant, source, inC, planeStride, wp, layout, outC, vectors, range.lowerBound, range.count,
-                                                             sums, zStride)
+                            biasScalars.withUnsafeBufferPointer { bias in
+                                for b in 0..<n {
+                                    dnr_direct_pad_planes(input.baseAddress! + b * inC * h * w, inC, h, w, padded.baseAddress!, planeStride)
+                                    let (source, sums) = (UnsafePointer(padded.baseAddress!), z.baseAddress!)
+                                    FLOPCounter.product(2 * outC * inC * 9 * h * w) {
+                                        withUnsafePointer(to: &weights) { weights in
+                                            parallelChunks(items, costPerItem: 3 * lanes * block * inC * 9) { range in
+                                                dnr_direct_items(variant, source, inC, planeStride, wp, weights, outC, vectors,
+                                                                 range.lowerBound, range.count, sums, zStride)
+                                            }
                                         }
                                     }
+                                    dnr_direct_store_output(z.baseAddress!, zStride, outC, h, w, hasBias ? bias.baseAddress : nil,
+                                                            y.baseAddress! + b * outC * h * w)
                                 }
-                                dnr_direct_add_output(z.baseAddress!, zStride, outC, h, w, y.baseAddress! + b * outC * h * w)
                             }
                         }
                     }
                 }
             }
         }
+        return Tensor(shape: [n, outC, h, w], scalars: out)
     }
 }
