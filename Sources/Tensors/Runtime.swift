@@ -18,7 +18,7 @@ public enum EngineRuntime {
         } else {
             Parallelism.workers = count
         }
-        // DNR_CONVOLUTION=unfolded|winograd|winograd4 forces one convolution algorithm where it applies (for measurements).
+        // DNR_CONVOLUTION=unfolded|winograd|winograd4|direct forces one convolution algorithm where it applies (for measurements).
         if let text = getenv("DNR_CONVOLUTION"), let algorithm = ConvolutionAlgorithm(rawValue: String(cString: text)) {
             ConvolutionAlgorithm.automaticMeans = algorithm
         }
