@@ -3,7 +3,7 @@ import Tensors
 /// Single 3×3 convolutions (stride 1, padding 1) at the UNets' and the recognizer's sizes, by
 /// im2col + sgemm, by Winograd F(2×2, 3×3) and F(4×4, 3×3) and by the direct kernel, forward, input gradient
 /// (the recognizer's guidance needs only that one) and, batched, weight gradient: where the engine's time goes,
-/// and which is faster. And the recognizer's stride-2 convolutions, which only unfold.
+/// and which is faster. And the recognizer's stride-2 convolutions, unfolded beside direct.
 public enum ConvolutionBenchmark {
     public static let layers: [(channels: Int, outputs: Int, size: Int)] = [
         (9, 32, 64), (32, 32, 64), (64, 32, 64), (32, 3, 64), (64, 64, 32), (96, 96, 16), (128, 128, 8),  // light UNet
@@ -22,12 +22,17 @@ public enum ConvolutionBenchmark {
         var g = SeededGenerator(seed: 1)
         for (c, o, k, size) in stridedLayers where batches.contains(1) {
             let w = Tensor(randomNormal: [o, c, k, k], generator: &g), x = Tensor(randomNormal: [1, c, size, size], generator: &g)
-            let y = Tensor.conv2d(x, weight: w, bias: nil, stride: 2)
-            let forward = measure(warmup: 2, runs: 20) { _ = Tensor.conv2d(x, weight: w, bias: nil, stride: 2) }
-            let inputGradient = measure(warmup: 2, runs: 20) {
-                _ = Tensor.conv2dBackward(x, weight: w, outputGradient: y, stride: 2, padding: 0, wantInput: true, wantWeight: false)
+            let dy = Tensor.conv2d(x, weight: w, bias: nil, stride: 2)
+            var line = "conv \(c)→\(o), \(k)×\(k) at stride 2, \(size)×\(size), batch 1:"
+            for algorithm in [ConvolutionAlgorithm.unfolded, .direct] {
+                let forward = measure(warmup: 2, runs: 20) { _ = Tensor.conv2d(x, weight: w, bias: nil, stride: 2, algorithm: algorithm) }
+                let inputGradient = measure(warmup: 2, runs: 20) {
+                    _ = Tensor.conv2dBackward(x, weight: w, outputGradient: dy, stride: 2, padding: 0, wantInput: true, wantWeight: false,
+                                              algorithm: algorithm)
+                }
+                line += " \(algorithm.rawValue) \(ms(forward.median)), dX \(ms(inputGradient.median));"
             }
-            log("conv \(c)→\(o), \(k)×\(k) at stride 2, \(size)×\(size), batch 1 (unfolded): \(ms(forward.median)); dX \(ms(inputGradient.median))")
+            log(String(line.dropLast()))
         }
         for (c, o, s) in layers {
             let w = Tensor(randomNormal: [o, c, 3, 3], generator: &g), b = Tensor(randomNormal: [o], generator: &g)

@@ -23,6 +23,29 @@ import CKernels
         #expect(error < 4e-6, "max |direct − reference| \(error)")
     }
 
+    /// Any kernel, stride and padding: (images, channels, height, width, outputs, kernel, stride,
+    /// padding) — the recognizer's stem and downsampling shapes, odd sizes whose last rows no output
+    /// reads, a 1×1 kernel at stride 2 (phases without taps), and padding wider than the stride.
+    @Test(arguments: [(1, 3, 23, 21, 10, 7, 2, 0), (2, 16, 9, 11, 20, 3, 2, 0), (1, 5, 8, 8, 9, 3, 2, 1), (1, 6, 7, 9, 4, 1, 2, 0),
+                      (1, 4, 10, 10, 3, 5, 3, 2), (1, 7, 6, 5, 5, 3, 1, 0), (1, 2, 9, 8, 3, 4, 1, 3)])
+    func anyGeometryEqualsTheUnfoldedConvolution(n: Int, c: Int, h: Int, w: Int, o: Int, k: Int, stride: Int, padding: Int) {
+        var generator = SeededGenerator(seed: UInt64(c * 97 + h * 13 + k * 5 + stride))
+        let x = random([n, c, h, w], -1...1, &generator), weight = random([o, c, k, k], -0.3...0.3, &generator)
+        let bias = random([o], -0.5...0.5, &generator)
+        let unfolded = Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, algorithm: .unfolded)
+        let direct = Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, algorithm: .direct)
+        #expect(direct.shape == unfolded.shape)
+        let error = zip(direct.scalars, unfolded.scalars).map { abs($0 - $1) }.max()!
+        #expect(error < 4e-6, "max |direct − unfolded| \(error)")
+        let dy = random(unfolded.shape, -1...1, &generator)
+        let reference = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: stride, padding: padding,
+                                              wantInput: true, wantWeight: false, algorithm: .unfolded).input!
+        let gradient = Tensor.conv2dBackward(x, weight: weight, outputGradient: dy, stride: stride, padding: padding,
+                                             wantInput: true, wantWeight: false, algorithm: .direct).input!
+        let gradientError = zip(gradient.scalars, reference.scalars).map { abs($0 - $1) }.max()!
+        #expect(gradientError < 4e-6, "max |direct − unfolded| of the input gradient \(gradientError)")
+    }
+
     @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20), (1, 24, 5, 5, 9), (1, 32, 19, 19, 64)])
     func directInputGradientEqualsTheUnfoldedOne(n: Int, c: Int, h: Int, w: Int, o: Int) {
         var generator = SeededGenerator(seed: UInt64(c * 31 + o + 3))
@@ -52,6 +75,10 @@ import CKernels
         #expect(form(size: 8, images: 16) == .winograd(.two))
         #expect(form(size: 37, images: 16) == .winograd(.four))
         #expect(form(size: 37, images: 1, stride: 2) == .unfolded)
+        let stem = ConvolutionGeometry(channels: 3, height: 150, width: 150, kernelHeight: 7, kernelWidth: 7, stride: 2, padding: 0)
+        #expect(stem.form(.automatic, images: 1, outputChannels: 32) == .direct)
+        let stemGradient = ConvolutionGeometry(channels: 32, height: 150, width: 150, kernelHeight: 7, kernelWidth: 7, stride: 2, padding: 0)
+        #expect(stemGradient.form(.automatic, images: 1, outputChannels: 3) == .unfolded)
         #expect(form(outputs: 8, size: 16, images: 1) == .unfolded)  // thin layers unfold
         #expect(form(channels: 3, size: 16, images: 1) == .unfolded)
     }

@@ -41,33 +41,40 @@ void dnr_winograd_output_plane(const float *mm, long xiStride, long h, long w, i
 /// as the input plane's; and du[α²][outC][inC] → the weight gradient dw [outC, inC, 3, 3] (Gᵀ·du·G).
 void dnr_winograd_output_gradient_plane(const float *dy, long h, long w, int m, float *dm, long xiStride);
 void dnr_winograd_weights_adjoint(const float *du, long outC, long inC, int m, float *dw);
-/// Direct 3×3 convolution at stride 1, padding 1 (direct.c), for small planes: over planes padded
-/// by one zero on every side and flattened (row stride wp = w + 2), output position y·wp + x is a sum
-/// of contiguous runs, so nothing is unfolded. Register tiles hold `dnr_direct_channel_block(v)`
-/// output channels × up to 3 vectors of `dnr_direct_lanes(v)` positions, for variant v: 0 baseline
-/// (4 × 4), 1 AVX2 + FMA (8 lanes × 4), 2 AVX-512 (16 × 8); a CPU runs its best and those below it.
+/// Direct convolution (direct.c), for small planes: over zero-padded planes flattened with row
+/// stride wq, output position y·wq + x is a sum of contiguous runs, one per tap, so nothing is
+/// unfolded. Register tiles hold `dnr_direct_channel_block(v)` output channels × up to 3 vectors of
+/// `dnr_direct_lanes(v)` positions, for variant v: 0 baseline (4 × 4), 1 AVX2 + FMA (8 lanes × 4),
+/// 2 AVX-512 (16 × 8); a CPU runs its best and those below it.
 int dnr_direct_best_variant(void);
 long dnr_direct_lanes(int variant);
 long dnr_direct_channel_block(int variant);
-/// Where the kernel reads weight (output channel r, input channel c, tap t = 3·ky + kx):
-/// w[r·rowStride + c·channelStride + tapFirst + t·tapStep]. A kernel [outC, inC, 3, 3] as it is:
-/// (inC·9, 9, 0, 1); the input gradient's (transposed, turned by 180°) from the same array: (9, outC·9, 8, −1).
-struct dnr_direct_weights {
+/// One product: z[r·zStride + p] = Σ_c Σ_t w[r·rowStride + c·channelStride + weightOffsets[t]]
+///                                        · x[c·planeStride + inputOffsets[t] + p]
+/// for output channels r < outputs and positions p < vectors · lanes. `x` must be readable
+/// vectors · lanes + max(inputOffsets) floats past the last plane's start.
+struct dnr_direct_problem {
+    const float *x;
+    long channels, planeStride;
     const float *w;
-    long rowStride, channelStride, tapFirst, tapStep;
+    long rowStride, channelStride;
+    const long *inputOffsets, *weightOffsets;
+    long taps;
+    long outputs, vectors;
+    float *z;
+    long zStride;
 };
-/// Planes x [channels, h, w] → padded [channels][planeStride] (each (h + 2)·(w + 2) plane zero-bordered,
-/// the rest of its stride zero).
-void dnr_direct_pad_planes(const float *x, long channels, long h, long w, float *padded, long planeStride);
-/// Work items first ..< first + count of `⌈outC / block⌉ · ⌈vectors / 3⌉` (channel block major): each
-/// writes the sums of one block of output channels at up to 3 vectors of positions into
-/// z [outC][zStride]. `padded` must be readable `vectors · lanes + 2·wp + 2` floats past the last
-/// plane's start.
-void dnr_direct_items(int variant, const float *padded, long inC, long planeStride, long wp,
-                      const struct dnr_direct_weights *weights, long outC, long vectors, long first, long count, float *z,
-                      long zStride);
-/// The valid positions of z (row stride w + 2) plus bias[c] (none when NULL) → y [channels, h, w].
-void dnr_direct_store_output(const float *z, long zStride, long channels, long h, long w, const float *bias, float *y);
+/// Work items first ..< first + count of `⌈outputs / block⌉ · ⌈vectors / 3⌉` (channel block major).
+void dnr_direct_items(int variant, const struct dnr_direct_problem *problem, long first, long count);
+/// Planes x [channels, h, w] → their stride² phase planes, each hq × wq: out[c·planeStride +
+/// (ry·stride + rx)·hq·wq + i·wq + j] = x[c][stride·i + ry − top][stride·j + rx − left], zero outside
+/// the plane; the rest of each channel's stride zero. Stride 1 is one plane padded by (top, left).
+void dnr_direct_phase_planes(const float *x, long channels, long h, long w, long stride, long top, long left, long hq,
+                             long wq, float *out, long planeStride);
+/// z's rows × columns positions (row stride zRowStride) plus bias[c] (none when NULL) →
+/// y[c·yPlane + yFirst + i·yRowStride + j·yColumnStride].
+void dnr_direct_store(const float *z, long zStride, long zRowStride, long channels, long rows, long columns, const float *bias,
+                      float *y, long yPlane, long yFirst, long yRowStride, long yColumnStride);
 /// Which variant the loader picked for this CPU: "avx512", "avx2" or "baseline".
 const char *dnr_kernels_variant(void);
 

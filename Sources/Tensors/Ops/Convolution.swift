@@ -203,7 +203,7 @@ extension Tensor {
                                        wantInput: Bool, wantWeight: Bool,
                                        algorithm: ConvolutionAlgorithm = .automatic) -> (input: Tensor?, weight: Tensor?) {
         let g = x.convolutionGeometry(kernel: weight.shape, stride: stride, padding: padding)
-        let dx = wantInput ? turnedKernelInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
+        let dx = wantInput ? fastInputGradient(weight: weight, outputGradient: dy, geometry: g, algorithm: algorithm) : nil
         let dw = wantWeight
             ? g.winogradTile(algorithm, images: x.shape[0]).map { winogradWeightGradient(x, outputGradient: dy, geometry: g, tile: $0) } : nil
         let unfoldInput = wantInput && dx == nil, unfoldWeight = wantWeight && dw == nil
@@ -212,16 +212,17 @@ extension Tensor {
         return (dx ?? unfolded.input, dw ?? unfolded.weight)
     }
 
-    /// A 3×3, stride-1, padding-1 convolution's input gradient is the same kind of convolution of the
-    /// output gradient with the kernel transposed and turned by 180° (dX[ci] = Σ_co dY[co] ⋆ rot180(W[co, ci])),
-    /// so Winograd or the direct kernel computes it where faster than Wᵀ·dY and folding; nil elsewhere.
-    static func turnedKernelInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
-                                          algorithm: ConvolutionAlgorithm) -> Tensor? {
+    /// The input gradient by a fast form, nil where unfolding (Wᵀ·dY, then folding) is faster. The
+    /// input gradient is decided as a convolution of the output gradient (its channels) into the
+    /// input's: for a 3×3, stride-1, padding-1 convolution it is exactly that, with the kernel
+    /// transposed and turned by 180° (dX[ci] = Σ_co dY[co] ⋆ rot180(W[co, ci])), so Winograd applies too.
+    static func fastInputGradient(weight: Tensor, outputGradient dy: Tensor, geometry g: ConvolutionGeometry,
+                                  algorithm: ConvolutionAlgorithm) -> Tensor? {
         let (outC, inC) = (weight.shape[0], weight.shape[1])
-        let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: 3, kernelWidth: 3,
-                                          stride: 1, padding: 1)
+        let adjoint = ConvolutionGeometry(channels: outC, height: g.height, width: g.width, kernelHeight: g.kernelHeight,
+                                          kernelWidth: g.kernelWidth, stride: g.stride, padding: g.padding)
         switch adjoint.form(algorithm, images: dy.shape[0], outputChannels: inC) {
-        case .winograd(let tile) where g.allowsDirect:
+        case .winograd(let tile):
             var turned = uninitializedFloats(weight.count)
             for co in 0..<outC {
                 for ci in 0..<inC {
@@ -231,9 +232,9 @@ extension Tensor {
             var dx = [Float](repeating: 0, count: dy.shape[0] * inC * g.height * g.width)
             winogradForward(dy, weight: Tensor(shape: [inC, outC, 3, 3], scalars: turned), geometry: adjoint, tile: tile, into: &dx)
             return Tensor(shape: [dy.shape[0], inC, g.height, g.width], scalars: dx)
-        case .direct where g.allowsDirect:
-            return directForward(dy, weight: weight, turned: true, geometry: adjoint)
-        default:
+        case .direct:
+            return directInputGradient(dy, weight: weight, geometry: g)
+        case .unfolded:
             return nil
         }
     }

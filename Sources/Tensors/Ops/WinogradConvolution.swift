@@ -14,8 +14,8 @@ public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
     /// Winograd F(4×4, 3×3): 36 sgemms on 6×6 tiles, 4× fewer multiplications, rounding about
     /// ten times F(2×2, 3×3)'s. The same shapes.
     case winograd4
-    /// The direct kernel (direct.c): sums over shifted runs of the zero-padded planes, nothing
-    /// unfolded or repacked. The same shapes as Winograd.
+    /// The direct kernel (direct.c): sums over shifted runs of the zero-padded planes (their phase
+    /// planes at stride s), nothing unfolded or repacked. Any shape; the weight gradient unfolds.
     case direct
 
     /// What `.automatic` means in this process: itself, or one algorithm everywhere (set by
