@@ -38,14 +38,15 @@ enum ConvolutionForm: Equatable {
     case unfolded, winograd(WinogradTile), direct
 }
 
-/// One product of the direct kernel (direct.c): `outputs` channels of `rows` × `columns` positions
-/// (flattened with row stride `rowStride`) from `channels` planes `planeStride` apart, one term per
-/// tap (where it reads the plane, where its weight lies).
+/// One product of the direct kernel (direct.c): `outputs` channels of `rows` × `columns` positions,
+/// flattened with row stride `rowStride` (the positions past each row's columns are computed and
+/// dropped), from `channels` planes `planeStride` apart, one term per tap (where it reads the plane,
+/// where its weight lies).
 private struct DirectProduct {
     let channels: Int, planeStride: Int, outputs: Int
     let weightRowStride: Int, weightChannelStride: Int
     let inputOffsets: [Int], weightOffsets: [Int]
-    let rows: Int, rowStride: Int, lanes: Int, block: Int
+    let rows: Int, columns: Int, rowStride: Int, lanes: Int, block: Int
 
     var vectors: Int { (rows * rowStride + lanes - 1) / lanes }
     var zStride: Int { vectors * lanes }
@@ -61,7 +62,7 @@ private struct DirectProduct {
                                                  rowStride: weightRowStride, channelStride: weightChannelStride,
                                                  inputOffsets: inputOffsets.baseAddress, weightOffsets: weightOffsets.baseAddress,
                                                  taps: inputOffsets.count, outputs: outputs, vectors: vectors, z: z, zStride: zStride)
-                FLOPCounter.product(2 * outputs * channels * inputOffsets.count * rows * rowStride) {
+                FLOPCounter.product(2 * outputs * channels * inputOffsets.count * rows * columns) {
                     withUnsafePointer(to: &problem) { problem in
                         parallelChunks(items, costPerItem: 3 * lanes * block * channels * inputOffsets.count) { range in
                             dnr_direct_items(variant, problem, range.lowerBound, range.count)
@@ -96,7 +97,7 @@ extension Tensor {
         }
         let product = DirectProduct(channels: inC, planeStride: s * s * hq * wq, outputs: outC, weightRowStride: inC * kh * kw,
                                     weightChannelStride: kh * kw, inputOffsets: inputOffsets, weightOffsets: weightOffsets,
-                                    rows: oh, rowStride: wq, lanes: dnr_direct_lanes(variant), block: dnr_direct_channel_block(variant))
+                                    rows: oh, columns: ow, rowStride: wq, lanes: dnr_direct_lanes(variant), block: dnr_direct_channel_block(variant))
         let planesEnd = inC * product.planeStride
         var planes = uninitializedFloats(planesEnd - product.planeStride + Swift.max(product.planeStride, product.reach))
         for i in planesEnd..<planes.count { planes[i] = 0 }
@@ -160,7 +161,7 @@ extension Tensor {
                 let (a0, b0) = (rowSpans[ry].first, columnSpans[rx].first)
                 let product = DirectProduct(channels: outC, planeStride: hd * wd, outputs: inC, weightRowStride: kh * kw,
                                             weightChannelStride: inC * kh * kw, inputOffsets: inputOffsets, weightOffsets: weightOffsets,
-                                            rows: rowSpans[ry].count, rowStride: wd, lanes: lanes, block: block)
+                                            rows: rowSpans[ry].count, columns: columnSpans[rx].count, rowStride: wd, lanes: lanes, block: block)
                 phases.append((product, (a0 - shiftY) * wd + (b0 - shiftX), (s * a0 + ry - p) * w + (s * b0 + rx - p),
                                rowSpans[ry].count, columnSpans[rx].count))
             }
