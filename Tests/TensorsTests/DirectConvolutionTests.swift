@@ -68,7 +68,8 @@ import CKernels
                 .form(.automatic, images: images, outputChannels: outputs)
         }
         #expect(form(size: 37, images: 1) == .direct)   // the recognizer's layers
-        #expect(form(channels: 256, outputs: 256, size: 5, images: 1) == .direct)
+        #expect(form(channels: 256, outputs: 256, size: 3, images: 1) == .direct)
+        #expect(form(channels: 256, outputs: 256, size: 1, images: 1) == .unfolded)  // one useful tap
         #expect(form(size: 16, images: 2) == .direct)
         #expect(form(size: 32, images: 1) == .direct)   // before F(2×2, 3×3)
         #expect(form(size: 64, images: 1) == .winograd(.four))  // F(4×4, 3×3) first

@@ -4,17 +4,19 @@ extension ConvolutionGeometry {
     /// Whether the direct kernel beats im2col + sgemm and Winograd F(2×2, 3×3) for `images` images
     /// (F(4×4, 3×3) is asked first). Measured per layer with `dnr bench conv` (AMD EPYC Zen 4,
     /// OpenBLAS Cooperlake, 2 threads, forward and input gradient alike):
-    /// - 3×3 kernels at stride 1 on planes up to 40×40 at batch 1 and 2: the fastest form, 1.2–1.7×
-    ///   the next (the recognizer's 37×37 … 5×5 layers at batch 1: 0.26 → 0.21, 0.29 → 0.20,
-    ///   0.32 → 0.23, 0.51 → 0.31 ms); at batch 16 F(2×2, 3×3) is 1.4–1.8× faster than it (fewer
-    ///   multiplications, products large enough for sgemm), and on 64×64 planes F(4×4, 3×3) is.
+    /// - 3×3 kernels at stride 1 on planes from 3×3 up to 40×40 at batch 1 and 2: the fastest form
+    ///   (the recognizer's layers at batch 1, forward / input gradient, unfolded → direct: 35×35
+    ///   0.25 / 0.32 → 0.23 / 0.25 ms, 17×17 0.28 / 0.29 → 0.22 / 0.21, 8×8 0.28 / 0.25 → 0.20 / 0.20,
+    ///   3×3 0.35 / 0.23 → 0.16 / 0.18; its last, 1×1, 0.06 → 0.14: one useful tap of nine); at batch
+    ///   16 F(2×2, 3×3) is 1.4–1.8× faster than it (fewer multiplications, products large enough for
+    ///   sgemm), and on 64×64 planes F(4×4, 3×3) is.
     /// - Large kernels at stride 2 (the recognizer's 7×7 stem, 3 → 32 channels at 150×150): 0.56–0.86
     ///   → 0.36–0.70 ms. Not its input gradient (3 output channels fill a register block poorly), nor
     ///   the 3×3 stride-2 layers (level with unfolded forward, 1.3–1.9× slower backward: four phases).
     func prefersDirect(images: Int, outputChannels: Int) -> Bool {
         guard images <= 2, outputChannels >= 16 else { return false }
         if kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding == 1 {
-            return channels >= 16 && height * width <= 40 * 40
+            return channels >= 16 && Swift.min(height, width) >= 3 && height * width <= 40 * 40
         }
         return stride == 2 && kernelHeight >= 5 && kernelWidth >= 5
     }
