@@ -101,25 +101,17 @@ extension Tensor {
                                     weightChannelStride: kh * kw, inputOffsets: inputOffsets, weightOffsets: weightOffsets,
                                     rows: oh, columns: ow, rowStride: wq, lanes: dnr_direct_lanes(variant), block: dnr_direct_channel_block(variant))
         let planesEnd = inC * product.planeStride
-        var planes = uninitializedFloats(planesEnd - product.planeStride + Swift.max(product.planeStride, product.reach))
-        for i in planesEnd..<planes.count { planes[i] = 0 }
-        var z = uninitializedFloats(outC * product.zStride)
-        var out = uninitializedFloats(n * outC * oh * ow)
         let biasScalars = bias?.scalars
-        x.scalars.withUnsafeBufferPointer { input in
-            weight.scalars.withUnsafeBufferPointer { kernel in
-                planes.withUnsafeMutableBufferPointer { planes in
-                    z.withUnsafeMutableBufferPointer { z in
-                        out.withUnsafeMutableBufferPointer { y in
-                            for b in 0..<n {
-                                dnr_direct_phase_planes(input.baseAddress! + b * inC * g.height * g.width, inC, g.height, g.width, s,
-                                                        g.padding, g.padding, hq, wq, planes.baseAddress!, product.planeStride)
-                                product.run(variant: variant, input: planes.baseAddress!, weight: kernel.baseAddress!, z: z.baseAddress!)
-                                storeWithBias(biasScalars) { bias in
-                                    dnr_direct_store(z.baseAddress!, product.zStride, wq, outC, oh, ow, bias,
-                                                     y.baseAddress! + b * outC * oh * ow, oh * ow, 0, ow, 1)
-                                }
-                            }
+        let out = withDirectBuffers(planes: planesEnd - product.planeStride + Swift.max(product.planeStride, product.reach),
+                                    zeroFrom: planesEnd, sums: outC * product.zStride, output: n * outC * oh * ow) { planes, z, y in
+            x.scalars.withUnsafeBufferPointer { input in
+                weight.scalars.withUnsafeBufferPointer { kernel in
+                    for b in 0..<n {
+                        dnr_direct_phase_planes(input.baseAddress! + b * inC * g.height * g.width, inC, g.height, g.width, s,
+                                                g.padding, g.padding, hq, wq, planes, product.planeStride)
+                        product.run(variant: variant, input: planes, weight: kernel.baseAddress!, z: z)
+                        storeWithBias(biasScalars) { bias in
+                            dnr_direct_store(z, product.zStride, wq, outC, oh, ow, bias, y + b * outC * oh * ow, oh * ow, 0, ow, 1)
                         }
                     }
                 }
@@ -170,27 +162,18 @@ extension Tensor {
         }
         let planesEnd = outC * hd * wd
         let reach = phases.map { $0.base + $0.product.reach }.max() ?? 0
-        var planes = uninitializedFloats(planesEnd - hd * wd + Swift.max(hd * wd, reach))
-        for i in planesEnd..<planes.count { planes[i] = 0 }
-        var z = uninitializedFloats(inC * (phases.map(\.product.zStride).max() ?? 0))
         // Every input position belongs to one phase, but a phase with no taps (a kernel smaller than
         // its stride) still stores its zeros.
-        var dx = uninitializedFloats(n * inC * h * w)
-        dy.scalars.withUnsafeBufferPointer { upstream in
-            weight.scalars.withUnsafeBufferPointer { kernel in
-                planes.withUnsafeMutableBufferPointer { planes in
-                    z.withUnsafeMutableBufferPointer { z in
-                        dx.withUnsafeMutableBufferPointer { gx in
-                            for b in 0..<n {
-                                dnr_direct_phase_planes(upstream.baseAddress! + b * outC * oh * ow, outC, oh, ow, 1, top, left, hd, wd,
-                                                        planes.baseAddress!, hd * wd)
-                                for phase in phases {
-                                    phase.product.run(variant: variant, input: planes.baseAddress! + phase.base, weight: kernel.baseAddress!,
-                                                      z: z.baseAddress!)
-                                    dnr_direct_store(z.baseAddress!, phase.product.zStride, wd, inC, phase.rows, phase.columns, nil,
-                                                     gx.baseAddress! + b * inC * h * w, h * w, phase.first, s * w, s)
-                                }
-                            }
+        let dx = withDirectBuffers(planes: planesEnd - hd * wd + Swift.max(hd * wd, reach), zeroFrom: planesEnd,
+                                   sums: inC * (phases.map(\.product.zStride).max() ?? 0), output: n * inC * h * w) { planes, z, gx in
+            dy.scalars.withUnsafeBufferPointer { upstream in
+                weight.scalars.withUnsafeBufferPointer { kernel in
+                    for b in 0..<n {
+                        dnr_direct_phase_planes(upstream.baseAddress! + b * outC * oh * ow, outC, oh, ow, 1, top, left, hd, wd, planes, hd * wd)
+                        for phase in phases {
+                            phase.product.run(variant: variant, input: planes + phase.base, weight: kernel.baseAddress!, z: z)
+                            dnr_direct_store(z, phase.product.zStride, wd, inC, phase.rows, phase.columns, nil,
+                                             gx + b * inC * h * w, h * w, phase.first, s * w, s)
                         }
                     }
                 }
@@ -198,6 +181,22 @@ extension Tensor {
         }
         return Tensor(shape: [n, inC, h, w], scalars: dx)
     }
+}
+
+/// The buffers of a direct convolution: `planes` floats of input planes (zero from `zeroFrom`: the
+/// slack the last vectors read past the planes), `sums` floats for the products, and the `output`
+/// floats that `body` fills and this returns.
+private func withDirectBuffers(planes: Int, zeroFrom planesEnd: Int, sums: Int, output: Int,
+                               _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+    -> [Float] {
+    var planeBuffer = uninitializedFloats(planes), z = uninitializedFloats(sums), out = uninitializedFloats(output)
+    for i in planesEnd..<planes { planeBuffer[i] = 0 }
+    planeBuffer.withUnsafeMutableBufferPointer { p in
+        z.withUnsafeMutableBufferPointer { z in
+            out.withUnsafeMutableBufferPointer { y in body(p.baseAddress!, z.baseAddress!, y.baseAddress!) }
+        }
+    }
+    return out
 }
 
 /// Calls `body` with a pointer to `bias`'s scalars, or nil without a bias.
