@@ -2,13 +2,14 @@ import Testing
 import CKernels
 @testable import Tensors
 
-/// The direct kernel must compute the same 3×3 convolution and input gradient as double-precision
-/// sums and the unfolded product: odd sizes, output channels that fill no whole register block,
-/// batches, a plane one position wide, and the vector counts that leave partial chunks; and the
-/// measured rule must pick it only where it was fastest.
+/// The direct kernel must compute the same convolution and input gradient as double-precision sums
+/// and the unfolded product: odd sizes, output channels that fill no whole register block, batches,
+/// a plane one position wide, vector counts that leave partial chunks, any kernel, stride and
+/// padding; and the measured rule must pick it only where it was fastest.
 @Suite struct DirectConvolutionTests {
-    /// (images, input channels, height, width, output channels). With 16 lanes, 5×7 is 63 padded
-    /// positions (4 vectors: one chunk of 3 and one of 1), 8×9 is 88 (6: two of 3), 37×37 is 1443.
+    /// (images, input channels, height, width, output channels). With 16 lanes a 5×7 plane is 45
+    /// positions of the padded rows (3 vectors: one chunk), 9×6 is 72 (5: chunks of 3 and 2), 37×37 is
+    /// 1443 (91: thirty chunks of 3 and one of 1).
     @Test(arguments: [(1, 3, 5, 7, 4), (2, 16, 8, 9, 20), (3, 20, 9, 6, 5), (1, 1, 1, 1, 1), (2, 8, 2, 13, 3),
                       (1, 32, 37, 37, 32), (1, 24, 5, 5, 9)])
     func directEqualsTheDoublePrecisionSum(n: Int, c: Int, h: Int, w: Int, o: Int) {
