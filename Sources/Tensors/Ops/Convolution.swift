@@ -59,7 +59,6 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     func validColumns(tap j: Int) -> (Int, Int) {
         let ow = outputWidth
         // ceil((padding − j) / stride) and floor((width − 1 + padding − j) / stride) for any sign.
-        func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
         let lo = Swift.max(0, -floorDivide(j - padding, stride))
         let hi = Swift.min(ow, floorDivide(width - 1 + padding - j, stride) + 1)
         return (Swift.min(lo, ow), Swift.max(hi, Swift.min(lo, ow)))
@@ -96,6 +95,9 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         }
     }
 }
+
+/// ⌊a / b⌋ for any sign of a (b > 0); ⌈a / b⌉ is −⌊−a / b⌋.
+func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
 /// The most floats the forward convolution unfolds at once (128 MB).
 let maximumColumnFloats = 32 * 1024 * 1024

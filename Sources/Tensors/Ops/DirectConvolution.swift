@@ -76,10 +76,6 @@ private struct DirectProduct {
     }
 }
 
-/// ⌈a / b⌉ and ⌊a / b⌋ for any sign of a (b > 0).
-private func ceilDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
-private func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
-
 extension Tensor {
     /// conv2d by the direct kernel (direct.c), any kernel size, stride and padding: output position
     /// (y, x) sums tap (ky, kx) of the input's phase plane (ky mod s, kx mod s) at (y + ky / s, x + kx / s).
@@ -131,7 +127,7 @@ extension Tensor {
         let (kqh, kqw) = ((kh + s - 1) / s, (kw + s - 1) / s)
         /// The phase-r rows (or columns) a = first ..< first + count whose input row s·a + r − p lies in the plane.
         func span(_ r: Int, size: Int) -> (first: Int, count: Int) {
-            let first = Swift.max(0, ceilDivide(p - r, s))
+            let first = Swift.max(0, -floorDivide(r - p, s))
             return (first, Swift.max(0, floorDivide(size - 1 + p - r, s) - first + 1))
         }
         let rowSpans = (0..<s).map { span($0, size: h) }, columnSpans = (0..<s).map { span($0, size: w) }
