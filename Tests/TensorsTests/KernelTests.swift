@@ -42,6 +42,21 @@ import Testing
         }
     }
 
+    /// ReLU (Variable.relu on dnr_relu and dnr_relu_backward) against max(x, 0) and its mask, at sizes
+    /// with vector tails and with the parallel chunks' split, zeros and negative zeros included.
+    @Test func reluMatchesItsDefinition() {
+        var generator = SeededGenerator(seed: 8)
+        for count in [1, 17, 100_003] {
+            let scalars = (0..<count).map { i -> Float in i % 5 == 0 ? (i % 10 == 0 ? 0 : -0.0) : Float.random(in: -1...1, using: &generator) }
+            let input = Variable(Tensor(shape: [count], scalars: scalars), requiresGradient: true)
+            let output = input.relu()
+            let upstream = (0..<count).map { Float($0 % 9) - 4 }
+            output.backward(seed: Tensor(shape: [count], scalars: upstream))
+            #expect(output.value.scalars == scalars.map { $0 > 0 ? $0 : 0 })
+            #expect(input.gradient!.scalars == zip(scalars, upstream).map { $0 > 0 ? $1 : 0 })
+        }
+    }
+
     @Test func expIsWithinTwoUlpOfTheReference() {
         let n = 200_001
         let xs = (0..<n).map { Float(-87 + 175 * Double($0) / Double(n - 1)) }

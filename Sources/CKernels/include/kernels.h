@@ -22,6 +22,9 @@ void dnr_group_norm_input_gradient(float *gx, const float *gy, const float *xhat
 /// e^x for every x[i] into y, within 2 ulp of expf for x in [−87, 88] (Cody–Waite reduction and
 /// Cephes' polynomial; branch-free, so it vectorises).
 void dnr_exp(const float *x, float *y, long n);
+/// y = max(x, 0); its backward gx = gy where y > 0, else 0 (y may be x).
+void dnr_relu(const float *x, float *y, long n);
+void dnr_relu_backward(const float *gy, const float *y, float *gx, long n);
 /// Max pooling of one plane x [h, w] over size×size windows at `stride` (positions outside the
 /// plane are skipped) into out [oh, ow]; `argmax` (may be NULL) gets each window's first largest
 /// position in the plane (the first valid one when nothing compares larger, as with NaN).

@@ -38,7 +38,7 @@ extension Variable {
         let s = shape
         let (n, c, h, w) = (s[0], s[1], s[2], s[3])
         let (oh, ow) = ((h + 2 * padding - size) / stride + 1, (w + 2 * padding - size) / stride + 1)
-        precondition(oh > 0 && ow > 0, "maxPooled: window \(size) does not fit \(s)")
+        precondition(oh > 0 && ow > 0 && padding < size, "maxPooled: window \(size) with padding \(padding) does not fit \(s)")
         let (inPlane, outPlane) = (h * w, oh * ow)
         // Each window's winner (its position in its plane), kept only when the backward will run.
         let tracking = GradientMode.isEnabled && requiresGradient
