@@ -1,12 +1,21 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Counts the floating-point operations of matrix products and convolutions (2 per multiply-add of
 /// the direct method, whatever algorithm ran),
 /// and the time spent inside OpenBLAS's sgemm (its packing included), while installed with
 /// `FLOPCounter.counting { … }`; used by benchmarks to report GFLOP/s and how much of a run is the
-/// products themselves (the floor an im2col engine cannot go below).
-public final class FLOPCounter: @unchecked Sendable {
-    public private(set) var operations: Int = 0
+/// products themselves (the floor an im2col engine cannot go below). The engine's workers count
+/// into their caller's counter (`WorkerPool` installs it for each job).
+public final class FLOPCounter: Sendable {
+    private let totals = Mutex((operations: 0, productSeconds: 0.0))
+    private let countingThread = pthread_self()
+
+    public var operations: Int { totals.withLock { $0.operations } }
     /// Seconds inside sgemm calls made on the counting thread.
-    public private(set) var productSeconds: Double = 0
+    public var productSeconds: Double { totals.withLock { $0.productSeconds } }
 
     @TaskLocal static var current: FLOPCounter?
 
@@ -29,9 +38,13 @@ public final class FLOPCounter: @unchecked Sendable {
     @inline(__always)
     static func product(_ count: Int, _ body: () -> Void) {
         guard let counter = current else { return body() }
-        counter.operations += count
+        guard pthread_equal(pthread_self(), counter.countingThread) != 0 else {
+            counter.totals.withLock { $0.operations += count }
+            return body()
+        }
         let start = monotonicSeconds()
         body()
-        counter.productSeconds += monotonicSeconds() - start
+        let seconds = monotonicSeconds() - start
+        counter.totals.withLock { $0.operations += count; $0.productSeconds += seconds }
     }
 }

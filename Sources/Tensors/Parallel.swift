@@ -29,13 +29,9 @@ package func parallelChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<I
         return
     }
     let chunks = min(workers, count)
-    withoutActuallyEscaping(body) { body in
-        // The chunks touch disjoint ranges of the caller's buffers, so sharing the closure is safe.
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks, end = count * (chunk + 1) / chunks
-            shared.value(start..<end)
-        }
+    // The chunks touch disjoint ranges of the caller's buffers, so sharing the closure is safe.
+    WorkerPool.shared.run(iterations: chunks) { chunk in
+        body(count * chunk / chunks..<count * (chunk + 1) / chunks)
     }
 }
 
@@ -60,10 +56,7 @@ package func parallelProducts(_ count: Int, _ body: (Int) -> Void) {
     let saved = openblas_get_num_threads()
     openblas_set_num_threads(1)
     defer { openblas_set_num_threads(saved) }
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for i in Swift.stride(from: worker, to: count, by: workers) { shared.value(i) }
-        }
+    WorkerPool.shared.run(iterations: workers) { worker in
+        for i in Swift.stride(from: worker, to: count, by: workers) { body(i) }
     }
 }

@@ -6,6 +6,8 @@ import COpenBLAS
 func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
           m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, accumulate: Bool = false,
           outputRowStride: Int? = nil, countedOperations: Int? = nil) {
+    // Products this large run on OpenBLAS's threads; the engine's spinning workers make way.
+    if m * n * k >= 1 << 21 && openblas_get_num_threads() > 1 { WorkerPool.shared.park() }
     FLOPCounter.product(countedOperations ?? 2 * m * n * k) {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
