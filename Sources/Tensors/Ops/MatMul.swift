@@ -6,8 +6,9 @@ import COpenBLAS
 func gemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
           m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, accumulate: Bool = false,
           outputRowStride: Int? = nil, countedOperations: Int? = nil) {
-    // Products this large run on OpenBLAS's threads; the engine's spinning workers make way.
-    if m * n * k >= 1 << 21 && openblas_get_num_threads() > 1 { WorkerPool.shared.park() }
+    // OpenBLAS 0.3.21 runs products with m·n·k ≥ 2¹⁸ on its threads (65 536 × its multithread
+    // threshold 4); the engine's spinning workers make way for them.
+    if m * n * k >= 1 << 18 && openblas_get_num_threads() > 1 { WorkerPool.shared.park() }
     FLOPCounter.product(countedOperations ?? 2 * m * n * k) {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
