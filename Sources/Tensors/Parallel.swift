@@ -1,5 +1,4 @@
 import COpenBLAS
-import Dispatch
 
 /// The engine's own parallel loops. The machine's cores are the budget; these loops are never
 /// called around OpenBLAS or oneDNN calls (which have their own threads), so nothing oversubscribes;
