@@ -106,15 +106,18 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func work() {
-        var seen = 0
+        // `parked`: the parking count when this worker last took a job or woke; a park after that
+        // (even one made while it ran the job) sends it to sleep.
+        var seen = 0, parked = parkings.load(ordering: .relaxed)
         while true {
-            let started = monotonicSeconds(), parked = parkings.load(ordering: .relaxed)
+            let started = monotonicSeconds()
             var polls = 0
             while active.load(ordering: .relaxed) == 0 || active.load(ordering: .relaxed) == seen {
                 polls += 1
                 if parkings.load(ordering: .relaxed) != parked
                     || polls % 256 == 0 && monotonicSeconds() - started > Self.spinSeconds {
                     sleep(seen: seen)
+                    parked = parkings.load(ordering: .relaxed)
                     break
                 }
             }
@@ -122,6 +125,7 @@ final class WorkerPool: @unchecked Sendable {
             let job = active.load(ordering: .sequentiallyConsistent)
             if job != 0 && job != seen {
                 seen = job
+                parked = parkings.load(ordering: .relaxed)
                 FLOPCounter.$current.withValue(counter) { runIterations() }
             }
             busy.wrappingSubtract(1, ordering: .sequentiallyConsistent)

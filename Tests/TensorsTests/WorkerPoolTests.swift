@@ -26,10 +26,10 @@ import Testing
 
     @Test func everyIterationRunsOnce() {
         let pool = WorkerPool(threads: 1)
-        // Jobs back to back (workers spinning) and after pauses long enough for them to sleep.
+        // Jobs back to back (workers spinning), after pauses long enough for them to sleep, and after parking.
         #expect(countRuns(pool, jobs: 2000, width: 2) == [Int](repeating: 1, count: 4000))
-        for _ in 0..<20 {
-            usleep(1000)
+        for round in 0..<40 {
+            if round % 2 == 0 { usleep(1500) } else { pool.park() }
             #expect(countRuns(pool, jobs: 3, width: 2) == [Int](repeating: 1, count: 6))
         }
     }
