@@ -69,7 +69,20 @@ def parse(argv=None):
     ap.add_argument("--checkpoint-minutes", type=float, default=2)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
+                    help="the networks' arithmetic: bf16 autocast (fp32 weights, Adam and loss) or fp32; auto is bf16 on "
+                         "GPUs and on CPUs with bf16 instructions (AVX512-BF16 or AMX: 1.8× faster steps on Zen 4), else fp32")
     return ap.parse_args(argv)
+
+
+def cpu_has_bf16():
+    """Whether this CPU multiplies bf16 natively (elsewhere PyTorch emulates it, slower than fp32)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
 # dnr's named denoisers (UNetConfiguration.restorationLight / .restorationDefault; a test holds them equal).
@@ -116,6 +129,7 @@ class Run:
             torch.backends.cudnn.benchmark = True
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
+        self.bf16 = args.precision == "bf16" or (args.precision == "auto" and (self.cuda or cpu_has_bf16()))
         torch.manual_seed(args.seed)
         os.makedirs(args.out, exist_ok=True)
         self.file = weights.FILES[args.network]
@@ -304,7 +318,8 @@ class Run:
             "command": self.first_command,
             "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"
-                       + (f", {torch.cuda.get_device_name(self.device)})" if self.cuda else ")"),
+                       + (f", {torch.cuda.get_device_name(self.device)}" if self.cuda else "")
+                       + (", bf16 autocast)" if self.bf16 else ", fp32)"),
         })
 
     def validate(self, faces):
@@ -328,14 +343,14 @@ class Run:
         return out
 
     def autocast(self):
-        return torch.autocast("cuda", dtype=torch.bfloat16) if self.cuda else torch.autocast("cpu", enabled=False)
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
 
     # --- the loop ---
     def train(self):
         args = self.args
         faces = data.load_faces(args.faces, self.resolution())
         self.log(f"{len(faces)} faces; {sum(p.numel() for p in self.model.parameters())} parameters; "
-                 f"{self.world} process(es) × batch {args.batch} on {self.device}")
+                 f"{self.world} process(es) × batch {args.batch} on {self.device}, {'bf16 autocast' if self.bf16 else 'fp32'}")
         if self.validation_at_start is None:
             self.validation_at_start = self.validate(faces)
             self.log("validation at the start: " + json.dumps(self.validation_at_start))

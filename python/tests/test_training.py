@@ -132,6 +132,24 @@ def test_input_perturbation_noises_the_input_not_the_target(repo, tmp_path):
         assert abs(validation.item() - loss(noise, noise)) <= 1e-5 * validation.item()
 
 
+def test_bf16_autocast_computes_the_same_loss_in_bf16(repo, tmp_path):
+    """--precision bf16 runs the denoiser under bf16 autocast (its loss moves off fp32's, within bf16's rounding);
+    --precision fp32 is plain fp32 arithmetic."""
+    from dnr_train import train as trainer
+    losses = {}
+    for precision in ("fp32", "bf16"):
+        run = trainer.Run(trainer.parse(["diffusion", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                         os.path.join(repo, "Models"), "--out", str(tmp_path / precision), "--steps", "1",
+                                         "--config", json.dumps(TINY["diffusion"]), "--device", "cpu", "--precision", precision]))
+        assert run.bf16 == (precision == "bf16")
+        torch.manual_seed(3)
+        clean, degraded = torch.rand(4, 3, 64, 64) * 2 - 1, torch.rand(4, 3, 64, 64) * 2 - 1
+        with torch.no_grad(), run.autocast():
+            losses[precision] = run.loss(run.model, clean, degraded, noise_seed=7)[0].item()
+    difference = abs(losses["bf16"] - losses["fp32"]) / losses["fp32"]
+    assert 1e-6 < difference < 2e-2, losses
+
+
 def test_sigterm_stops_after_a_step_with_a_checkpoint_and_an_export(repo, tmp_path):
     """Killing a run (SIGTERM, or Ctrl-C) loses nothing: the step it was on is checkpointed and exported."""
     import signal as signals
