@@ -9,13 +9,13 @@ import Glibc
 /// `FLOPCounter.counting { … }`; used by benchmarks to report GFLOP/s and how much of a run is the
 /// products themselves (the floor an im2col engine cannot go below). The engine's workers count
 /// into their caller's counter (`WorkerPool` installs it for each job).
-public final class FLOPCounter: Sendable {
-    private let totals = Mutex((operations: 0, productSeconds: 0.0))
+public final class FLOPCounter: @unchecked Sendable {
+    private let counted = Atomic<Int>(0)
     private let countingThread = pthread_self()
 
-    public var operations: Int { totals.withLock { $0.operations } }
-    /// Seconds inside sgemm calls made on the counting thread.
-    public var productSeconds: Double { totals.withLock { $0.productSeconds } }
+    public var operations: Int { counted.load(ordering: .relaxed) }
+    /// Seconds inside sgemm calls made on the counting thread (only that thread writes it).
+    public private(set) var productSeconds: Double = 0
 
     @TaskLocal static var current: FLOPCounter?
 
@@ -38,13 +38,10 @@ public final class FLOPCounter: Sendable {
     @inline(__always)
     static func product(_ count: Int, _ body: () -> Void) {
         guard let counter = current else { return body() }
-        guard pthread_equal(pthread_self(), counter.countingThread) != 0 else {
-            counter.totals.withLock { $0.operations += count }
-            return body()
-        }
+        counter.counted.wrappingAdd(count, ordering: .relaxed)
+        guard pthread_equal(pthread_self(), counter.countingThread) != 0 else { return body() }
         let start = monotonicSeconds()
         body()
-        let seconds = monotonicSeconds() - start
-        counter.totals.withLock { $0.operations += count; $0.productSeconds += seconds }
+        counter.productSeconds += monotonicSeconds() - start
     }
 }

@@ -9,19 +9,24 @@ import Testing
 /// The engine's worker pool: every iteration of every job runs exactly once, whether the pool runs
 /// it, a nested call inside a job, or a caller that finds the pool taken by another thread.
 @Suite struct WorkerPoolTests {
-    /// Runs `jobs` jobs of `width` iterations on `pool`, each iteration counting itself in its own slot.
+    /// Runs `jobs` jobs of `width` iterations on `pool`, each iteration counting itself in its own slot:
+    /// plain memory, so that ThreadSanitizer sees whether the pool orders the workers' writes before
+    /// the caller's reads (scripts/sanitizers.sh thread).
     private func countRuns(_ pool: WorkerPool, jobs: Int, width: Int, nested: Bool = false) -> [Int] {
-        let counts = Mutex([Int](repeating: 0, count: jobs * width * (nested ? width : 1)))
+        let slots = jobs * width * (nested ? width : 1)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+        counts.initialize(repeating: 0, count: slots)
+        defer { counts.deallocate() }
         for job in 0..<jobs {
             pool.run(iterations: width) { i in
                 if nested {
-                    pool.run(iterations: width) { k in counts.withLock { $0[(job * width + i) * width + k] += 1 } }
+                    pool.run(iterations: width) { k in counts[(job * width + i) * width + k] += 1 }
                 } else {
-                    counts.withLock { $0[job * width + i] += 1 }
+                    counts[job * width + i] += 1
                 }
             }
         }
-        return counts.withLock { $0 }
+        return Array(UnsafeBufferPointer(start: counts, count: slots))
     }
 
     @Test func everyIterationRunsOnce() {
