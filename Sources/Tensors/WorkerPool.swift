@@ -112,11 +112,11 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             let started = monotonicSeconds()
             var polls = 0
-            while active.load(ordering: .relaxed) == 0 || active.load(ordering: .relaxed) == seen {
+            while [0, seen].contains(active.load(ordering: .relaxed)) {
                 polls += 1
                 if parkings.load(ordering: .relaxed) != parked
                     || polls % 256 == 0 && monotonicSeconds() - started > Self.spinSeconds {
-                    sleep(seen: seen)
+                    waitForJob(after: seen)
                     parked = parkings.load(ordering: .relaxed)
                     break
                 }
@@ -132,8 +132,8 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Blocks until a job other than `seen` is active.
-    private func sleep(seen: Int) {
+    /// Sleeps until a job other than `seen` is active.
+    private func waitForJob(after seen: Int) {
         pthread_mutex_lock(lock)
         sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
         while true {

@@ -130,6 +130,7 @@ class Run:
             torch.backends.cuda.matmul.allow_tf32 = True
             torch.backends.cudnn.allow_tf32 = True
         self.bf16 = args.precision == "bf16" or (args.precision == "auto" and (self.cuda or cpu_has_bf16()))
+        self.precision = "bf16 autocast" if self.bf16 else "fp32"
         torch.manual_seed(args.seed)
         os.makedirs(args.out, exist_ok=True)
         self.file = weights.FILES[args.network]
@@ -319,7 +320,7 @@ class Run:
             "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"
                        + (f", {torch.cuda.get_device_name(self.device)}" if self.cuda else "")
-                       + (", bf16 autocast)" if self.bf16 else ", fp32)"),
+                       + f", {self.precision})",
         })
 
     def validate(self, faces):
@@ -350,7 +351,7 @@ class Run:
         args = self.args
         faces = data.load_faces(args.faces, self.resolution())
         self.log(f"{len(faces)} faces; {sum(p.numel() for p in self.model.parameters())} parameters; "
-                 f"{self.world} process(es) × batch {args.batch} on {self.device}, {'bf16 autocast' if self.bf16 else 'fp32'}")
+                 f"{self.world} process(es) × batch {args.batch} on {self.device}, {self.precision}")
         if self.validation_at_start is None:
             self.validation_at_start = self.validate(faces)
             self.log("validation at the start: " + json.dumps(self.validation_at_start))
