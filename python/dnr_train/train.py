@@ -66,7 +66,8 @@ def parse(argv=None):
     ap.add_argument("--validation-size", type=int, default=64, help="faces in the fixed validation batch")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--checkpoint", default="", help="checkpoint file (default OUT/checkpoint.pt)")
-    ap.add_argument("--checkpoint-minutes", type=float, default=2)
+    ap.add_argument("--checkpoint-minutes", type=float, default=2,
+                    help="checkpoint, export and validate on the fixed batch (OUT/validation.csv) this often")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
@@ -147,7 +148,7 @@ class Run:
         self.ema_updates = 0
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=args.lr)
         self.step, self.elapsed_before, self.losses = 0, 0.0, []
-        self.validation_at_start = None
+        self.validation_at_start, self.validation_batch = None, None
         if args.network in ("ipc", "mask"):
             self.recognizer = FaceRecognizer(os.path.join(args.models, RECOGNIZER)).to(self.device)
         if args.network == "mask":
@@ -324,7 +325,9 @@ class Run:
         })
 
     def validate(self, faces):
-        clean, degraded = (t.to(self.device) for t in data.fixed_batch(faces, self.args.validation_size))
+        if self.validation_batch is None:
+            self.validation_batch = data.fixed_batch(faces, self.args.validation_size)
+        clean, degraded = (t.to(self.device) for t in self.validation_batch)
         out = {}
         with torch.no_grad(), self.autocast():
             for name, model in (("", self.model), ("ema_", self.ema)):
@@ -342,6 +345,15 @@ class Run:
                     out[name] = self.mask_objective(setup, mask).item()
                 out["coverage_proxy"] = setup["proxy"].mean().item()
         return out
+
+    def record_validation(self, faces, elapsed):
+        """Validates and appends the result to OUT/validation.csv (step, elapsed seconds, key=value;…), so a
+        long run's curve is there to read without stopping it."""
+        validation = self.validate(faces)
+        if self.rank == 0:
+            with open(os.path.join(self.args.out, "validation.csv"), "a") as file:
+                file.write(f"{self.step},{elapsed:.1f}," + ";".join(f"{k}={v:.6f}" for k, v in validation.items()) + "\n")
+        return validation
 
     def autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
@@ -406,11 +418,11 @@ class Run:
                     self.refresh_ipc()
             if time.time() - last_checkpoint >= args.checkpoint_minutes * 60:
                 self.save_checkpoint(elapsed)
-                self.export(elapsed, None)
+                self.export(elapsed, self.record_validation(faces, elapsed) if self.rank == 0 else None)
                 last_checkpoint = time.time()
         elapsed = self.elapsed_before + time.time() - start
         self.save_checkpoint(elapsed)
-        validation = self.validate(faces)
+        validation = self.record_validation(faces, elapsed)
         self.log("validation on a fixed batch: " + json.dumps(validation))
         self.export(elapsed, validation)
         log.close()

@@ -175,6 +175,20 @@ def test_sigterm_stops_after_a_step_with_a_checkpoint_and_an_export(repo, tmp_pa
     assert f"stopping at step {steps} on signal" in output, output[-2000:]
 
 
+def test_every_checkpoint_records_the_validation_a_run_stopped_there_reports(repo, tmp_path):
+    """validation.csv gets a row at each checkpoint (here every step) and at the end; a row is the validation the
+    run's weights at that step give, so it equals the card of a run that stopped at that step."""
+    train(repo, "diffusion", tmp_path / "long", "--steps", 3, "--checkpoint-minutes", 0, "--workers", 1)
+    train(repo, "diffusion", tmp_path / "short", "--steps", 1, "--workers", 1)
+    rows = [line.split(",", 2) for line in open(tmp_path / "long" / "validation.csv").read().splitlines()]
+    assert [int(step) for step, _, _ in rows] == [1, 2, 3, 3], rows
+    values = [dict((k, float(v)) for k, v in (pair.split("=") for pair in fields.split(";"))) for _, _, fields in rows]
+    assert values[2] == pytest.approx(values[3], abs=1e-6) and values[0]["ema_loss"] != values[2]["ema_loss"], values
+    short = json.load(open(tmp_path / "short" / "unet.card.json"))["validation_on_fixed_batch"]
+    assert values[0] == pytest.approx(short, abs=1e-6), (values[0], short)
+    assert json.load(open(tmp_path / "long" / "unet.card.json"))["validation_on_fixed_batch"] == pytest.approx(values[3], abs=1e-6)
+
+
 def test_named_denoisers_are_dnrs(repo):
     """--unet light|default builds the networks `dnr train diffusion --unet` builds (UNetConfiguration.swift)."""
     from dnr_train import train as trainer
