@@ -101,6 +101,32 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(sheet.width == 5 * 32 + 6 * 2 && sheet.height == 3 * 32 + 4 * 2)
     }
 
+    /// Net3's and Net4's outputs are measured against Net2's (guidance_effect.csv): the mean change is the
+    /// mean |Δ| of the saved images, and the report's table averages the records.
+    @Test func guidedOutputsAreMeasuredAgainstNet2() throws {
+        let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/eval"
+        let run = try runDNR(["eval", "--data", data, "--setting", "paper", "--methods", "net2", "net3", "net4", "--weights", weights,
+                              "--out", out, "--tprime", "200", "--steps", "2", "--mask", "regions", "--scale", "500000"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let effects = EvaluationReport.parseEffects(try String(contentsOfFile: out + "/guidance_effect.csv", encoding: .utf8))
+        #expect(Set(effects.keys) == Set((0..<4).flatMap { i in ["net3", "net4"].map { "paper/\(i)/\($0)" } }))
+        // Columns of a face's row: input, net2, net3, net4, truth (32 px, 2-px gaps).
+        let row = try ImageFile.read(out + "/images/paper_000.png")
+        func column(_ j: Int) -> [Float] { row.cropped(x: 2 + j * 34, y: 2, width: 32, height: 32).samples }
+        for (j, method) in [(2, "net3"), (3, "net4")] {
+            let change = zip(column(j), column(1)).map { abs($0 - $1) }.reduce(0, +) / Float(3 * 32 * 32)
+            let recorded = try #require(effects["paper/0/\(method)"])
+            #expect(recorded.meanChange > 0.001 && abs(recorded.meanChange - change) < 0.002, "\(method) \(recorded) vs \(change)")
+            #expect((0...1).contains(recorded.shareInMask!) && recorded.maskCoverage > 0 && recorded.maskCoverage < 1)
+        }
+        // Two steps are too few for the change to spread: masked guidance's stays inside the mask, uniform's does not.
+        #expect(effects["paper/0/net4"]!.shareInMask! > 0.9 && effects["paper/0/net3"]!.shareInMask! < 0.6)
+        let net4 = (0..<4).map { Double(effects["paper/\($0)/net4"]!.meanChange) }.reduce(0, +) / 4
+        let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(report.contains("#### Where guidance changed the face, setting `paper`")
+                && report.contains("| net4 | 4 | " + String(format: "%.4f", net4)), "\(report)")
+    }
+
     /// Two one-thread shards writing into one folder at the same time, then a plain run for the report, give
     /// the same scores as one plain run: every face once, no line lost or torn.
     @Test func shardsShareOneFolder() throws {

@@ -48,6 +48,23 @@ func tinyPipeline() throws -> RestorationPipeline {
         #expect(compared.rows.allSatisfy { $0.latest!.timestep == 20 })
     }
 
+    /// Compare mode measures each guided row against the unguided one at the same step (and records it in the
+    /// row's history); the unguided row and a single-row session have nothing to compare with.
+    @Test func guidedRowsAreMeasuredAgainstTheUnguidedRow() throws {
+        let compared = try session(compare: true)
+        #expect(compared.guidanceEffect(of: compared.rows[2]) == nil)  // before the first step
+        compared.step(2)
+        let (off, masked) = (compared.rows[0], compared.rows[2])
+        let effect = try #require(compared.guidanceEffect(of: masked))
+        #expect(effect == GuidanceEffect(guided: masked.latest!.predictedStart, unguided: off.latest!.predictedStart, mask: compared.chosenMask))
+        #expect(effect.meanChange > 0 && masked.history.last!.changeInMask == effect.shareInMask
+                && masked.history.last!.changeFromUnguided == effect.meanChange)
+        #expect(compared.guidanceEffect(of: off) == nil && off.history.last!.changeInMask == nil)
+        let single = try session()
+        single.step()
+        #expect(single.guidanceEffect(of: single.rows[0]) == nil)
+    }
+
     @Test func knobsTakeEffect() throws {
         let s = try session()
         let before = s.proxyCoverage

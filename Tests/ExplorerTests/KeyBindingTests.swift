@@ -68,5 +68,8 @@ import Tensors
     @Test func magnitudeMapIsGreyAndClamped() {
         let image = HeatMap.magnitude(Tensor(shape: [1, 2, 1, 2], scalars: [0.1, 0.6, 0.3, 0.6]), gain: 2)
         #expect(image[0, 0, 0] == 0.4 && image[2, 0, 0] == 0.4 && image[1, 0, 1] == 1)
+        // Scaled to its largest value: the channel means 0.2 and 0.6 become 1/3 and white.
+        let (scaled, largest) = HeatMap.magnitude(Tensor(shape: [1, 2, 1, 2], scalars: [0.1, 0.6, 0.3, 0.6]))
+        #expect(abs(largest - 0.6) < 1e-6 && abs(scaled[0, 0, 0] - 1.0 / 3) < 1e-6 && scaled[1, 0, 1] == 1)
     }
 }

@@ -131,6 +131,32 @@ func faces() -> (degraded: Tensor, conditioned: Tensor) {
         #expect(sampler.activeMask == FacialRegions.mask(resolution: 32))
     }
 
+    /// By hand on 2×2 pixels: per-pixel change is the channel mean of |Δ| on the [0, 1] scale (0.1, 0.1, 0,
+    /// 0.3), the mask weighs it (1, ½, 1, 0): share 0.15 / 0.5.
+    @Test func guidanceEffectIsTheShareOfTheChangeInsideTheMask() {
+        let unguided = Tensor(shape: [1, 3, 2, 2], scalars: [0.1, -0.3, 0.5, 0.2, 0.0, 0.4, -0.5, 0.2, 0.3, 0.1, 0.9, -0.2])
+        let change: [Float] = [0.2, 0.4, 0, -0.6, 0.2, 0, 0, -0.6, 0.2, 0.2, 0, -0.6]
+        let guided = Tensor(shape: [1, 3, 2, 2], scalars: zip(unguided.scalars, change).map { $0 + $1 })
+        let effect = GuidanceEffect(guided: guided, unguided: unguided, mask: Tensor(shape: [1, 1, 2, 2], scalars: [1, 0.5, 1, 0]))
+        #expect(abs(effect.meanChange - 0.125) < 1e-6)
+        #expect(abs(effect.shareInMask! - 0.3) < 1e-6)
+        #expect(effect.maskCoverage == 0.625)
+        #expect(GuidanceEffect(guided: unguided, unguided: unguided, mask: Tensor(repeating: 1, shape: [1, 1, 2, 2])).shareInMask == nil)
+    }
+
+    /// The masked update of the guided step (μ − s·σ²·(∇L ⊙ M)) moves y only inside M: all of its change
+    /// is there; uniform guidance's is not.
+    @Test func aMaskedStepChangesTheImageOnlyInsideTheMask() {
+        let predictor = ConstantPredictor(image(seed: 22, size: 32))
+        let plain = sampler(settings(.off), predictor: predictor).next()!
+        let masked = sampler(settings(.masked), predictor: predictor).next()!
+        let uniform = sampler(settings(.uniform), predictor: predictor).next()!
+        let inMasked = GuidanceEffect(guided: masked.current, unguided: plain.current, mask: masked.mask!)
+        let inUniform = GuidanceEffect(guided: uniform.current, unguided: plain.current, mask: masked.mask!)
+        #expect(inMasked.meanChange > 0 && abs(inMasked.shareInMask! - 1) < 1e-6)
+        #expect(inUniform.shareInMask! < 0.95 && inUniform.shareInMask! > inUniform.maskCoverage / 2, "\(inUniform)")
+    }
+
     @Test func zeroStrengthIsTheUnguidedStep() {
         let predictor = ConstantPredictor(image(seed: 21, size: 32))
         #expect(sampler(settings(.uniform, scale: 0), predictor: predictor).next()!.current

@@ -56,11 +56,16 @@ extension ExplorerApp {
             place(.predicted(index), "[\(r.mode.rawValue)] ŷ0,t", r.predictedStart)
             place(.current(index), r.stepCount > 0 && r.step == r.stepCount ? "final" : "y_t", r.current)
             place(.shift(index), "update" + (r.shift == nil ? " (none)" : String(format: " ±%.2g", r.shiftLargest)), r.shift)
-            place(.distance(index), "|ŷ0,t − g(x)|", r.distance)
+            if let change = r.change {
+                place(.distance(index), "|ŷ0,t − off| ≤" + String(format: "%.2g", r.changeLargest), change)
+            } else {
+                place(.distance(index), "|ŷ0,t − g(x)|", r.distance)
+            }
             let (row, numbers) = (line.labelRow, line.numbersColumn)
             screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers, style: .numbers)
             screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers, style: .numbers)
-            screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step", row: row + 3, column: numbers, style: .numbers)
+            screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step" + (r.effect.map { "   " + Self.describe($0, mask: Self.maskName(s.maskSource)) } ?? ""),
+                        row: row + 3, column: numbers, style: .numbers)
             screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers, style: .sparkline)
             screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers, style: .sparkline)
         }
@@ -72,6 +77,14 @@ extension ExplorerApp {
             screen.place(image, row: rect.row, column: rect.column, columns: rect.columns, rows: rect.rows, crisp: crisp, mode: display.imageMode)
         }
         return textShown
+    }
+
+    /// "vs off Δ 0.012, 84 % in M (M 30 %)": how far guidance moved ŷ0,t from the unguided row and how
+    /// much of that lies inside the mask, beside the share the mask's size alone would give.
+    static func describe(_ e: GuidanceEffect, mask: String) -> String {
+        "vs off Δ " + String(format: "%.3f", e.meanChange)
+            + (e.shareInMask.map { ", " + String(format: "%.0f", $0 * 100) + " % in " + mask } ?? "")
+            + " (" + mask + " " + String(format: "%.0f", e.maskCoverage * 100) + " %)"
     }
 
     static func maskName(_ source: MaskSource) -> String {

@@ -15,6 +15,10 @@ struct ExplorerView: Sendable {
         /// This step's guidance update on y (signed heat map) and its largest magnitude; |ŷ0,t − g(x)|.
         var shift: RGBImage?, shiftLargest: Float = 0
         var distance: RGBImage?
+        /// Compare mode, guided rows: |ŷ0,t − ŷ0,t of the unguided row| (its largest value on the [0, 1]
+        /// scale) and the numbers of `GuidanceEffect`.
+        var change: RGBImage?, changeLargest: Float = 0
+        var effect: GuidanceEffect?
     }
     var degraded: RGBImage, conditioned: RGBImage, proxyMask: RGBImage, truth: RGBImage?
     /// The mask masked guidance uses now ([1, 1, R, R]).
@@ -50,6 +54,10 @@ extension ExplorerView {
                 if let shift = state.guidanceShift { (r.shift, r.shiftLargest) = HeatMap.signed(shift) }
                 // On the [0, 1] scale (images are in [−1, 1]), ×4 so that small departures show.
                 r.distance = HeatMap.magnitude((state.predictedStart - s.conditioned).map(abs), gain: 2)
+                r.effect = s.guidanceEffect(of: row)
+                if r.effect != nil, let unguided = s.rows.first(where: { $0.mode == .off })?.latest {
+                    (r.change, r.changeLargest) = HeatMap.magnitude((state.predictedStart - unguided.predictedStart).map { abs($0) / 2 })
+                }
             }
             r.idsHistory = row.history.map(\.ids)
             r.ids = r.idsHistory.last

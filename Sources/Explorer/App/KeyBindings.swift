@@ -84,7 +84,7 @@ public enum KeyBindings {
         KeyBinding(keys: [("c", .toggleCompare)], keyText: "`c`",
                    footer: "c compare", help: "compare mode: off, uniform and masked guidance in lock-step on the same noise", rank: 2),
         KeyBinding(keys: [("g", .toggleGuidancePanes)], keyText: "`g`",
-                   footer: "g guidance", help: "show where the guidance acts: this step's update of y (red raises, blue lowers, scaled to its largest value) and |ŷ0,t − g(x)| (×4) beside each row", rank: 3),
+                   footer: "g guidance", help: "show where the guidance acts: this step's update of y (red raises, blue lowers, scaled to its largest value) and |ŷ0,t − g(x)| (×4) beside each row; in compare mode the guided rows show |ŷ0,t − off| instead: how far guidance has moved the estimate from the unguided row's, scaled to its largest value", rank: 3),
         KeyBinding(keys: [("[", .sample(-1)), ("]", .sample(1))], keyText: "`[` / `]`",
                    footer: "[/] sample", help: "previous / next sample (settings kept)", rank: 8),
         KeyBinding(keys: [("p", .snapshot)], keyText: "`p`",
@@ -131,8 +131,9 @@ public enum KeyBindings {
         return lines
     }
 
-    /// The README's table, written from the same bindings (a test keeps the README in step).
+    /// The README's table, written from the same bindings (a test keeps the README in step); a "|" in a
+    /// description is escaped, or Markdown would read it as a column break.
     public static var markdownTable: String {
-        (["| key | action |", "|---|---|"] + all.map { "| \($0.keyText) | \($0.help) |" }).joined(separator: "\n")
+        (["| key | action |", "|---|---|"] + all.map { "| \($0.keyText) | \($0.help.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")) |" }).joined(separator: "\n")
     }
 }

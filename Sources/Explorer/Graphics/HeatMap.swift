@@ -24,6 +24,12 @@ enum HeatMap {
         return RGBImage(width: t.shape[3], height: t.shape[2], samples: plane + plane + plane)
     }
 
+    /// Grey levels of the mean over channels, white at its largest value (returned, so the pane can state its scale).
+    static func magnitude(_ t: Tensor) -> (image: RGBImage, largest: Float) {
+        let largest = channelMean(t).max() ?? 0
+        return (magnitude(t, gain: largest > 0 ? 1 / largest : 0), largest)
+    }
+
     static func channelMean(_ t: Tensor) -> [Float] {
         let (c, plane) = (t.shape[1], t.shape[2] * t.shape[3])
         return (0..<plane).map { i in (0..<c).reduce(Float(0)) { $0 + t.scalars[$1 * plane + i] } / Float(c) }

@@ -13,6 +13,9 @@ public struct StepSummary: Codable, Sendable {
     /// IDS of ŷ_{0,t}: to the ground truth when known, else to g(x).
     public var ids: Float
     public var milliseconds: Double
+    /// Compare mode, guided rows: how far ŷ_{0,t} has moved from the unguided row's and the share of
+    /// that change inside the mask masked guidance uses (`GuidanceEffect`).
+    public var changeFromUnguided: Float? = nil, changeInMask: Float? = nil
 }
 
 /// The explorer's model: one sampler per row (one row, or off / uniform / masked in compare mode)
@@ -99,9 +102,23 @@ public final class ExplorerSession {
                                                gradientNorm: state.gradientNorm, ids: IdentityComparison(descriptor, reference).cosine,
                                                milliseconds: state.modelMilliseconds + state.guidanceMilliseconds))
             }
+            for row in rows {
+                guard let effect = guidanceEffect(of: row), !row.history.isEmpty else { continue }
+                row.history[row.history.count - 1].changeFromUnguided = effect.meanChange
+                row.history[row.history.count - 1].changeInMask = effect.shareInMask
+            }
             taken += 1
         }
         return taken
+    }
+
+    /// In compare mode, how far a guided row's ŷ_{0,t} has moved from the unguided row's (same noise,
+    /// same step) and how much of that change lies inside the mask masked guidance uses; nil for the
+    /// unguided row, outside compare mode and before the first step.
+    public func guidanceEffect(of row: Row) -> GuidanceEffect? {
+        guard compare, row.mode != .off, let state = row.latest,
+              let unguided = rows.first(where: { $0.mode == .off })?.latest, unguided.step == state.step else { return nil }
+        return GuidanceEffect(guided: state.predictedStart, unguided: unguided.predictedStart, mask: chosenMask)
     }
 
     /// Runs every row to the end.

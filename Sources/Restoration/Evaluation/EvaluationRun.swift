@@ -4,7 +4,8 @@ import Imaging
 import Tensors
 
 /// One resumable evaluation in one folder: run.json (what the numbers depend on), scores.csv and
-/// descriptors.csv (appended face by face), images/ (the first 16 faces' rows), the grids and report.md.
+/// descriptors.csv and guidance_effect.csv (appended face by face), images/ (the first 16 faces' rows), the
+/// grids and report.md.
 /// Shards (index mod count) let several one-thread processes share the folder.
 public struct EvaluationRun {
     public let folder: String
@@ -36,6 +37,7 @@ public struct EvaluationRun {
 
     var scoresPath: String { folder + "/scores.csv" }
     var descriptorsPath: String { folder + "/descriptors.csv" }
+    var effectsPath: String { folder + "/guidance_effect.csv" }
 
     /// Checks `record` against the folder's run.json (or writes it), then scores every face of every
     /// setting not scored yet (in this shard); `advance` is called once per face and setting.
@@ -44,7 +46,7 @@ public struct EvaluationRun {
         try record.claim(folder: folder)
         let done = Set(try allScoredOutputs().map { "\($0.setting.rawValue)/\($0.index)" })
         if ((try? FileManager.default.attributesOfItem(atPath: scoresPath)[.size] as? Int) ?? 0) == 0 { try Data((EvaluationReport.csvHeader + "\n").utf8).write(to: URL(fileURLWithPath: scoresPath)) }
-        if !FileManager.default.fileExists(atPath: descriptorsPath) { try Data().write(to: URL(fileURLWithPath: descriptorsPath)) }
+        for path in [descriptorsPath, effectsPath] where !FileManager.default.fileExists(atPath: path) { try Data().write(to: URL(fileURLWithPath: path)) }
         for setting in settings {
             for (index, file) in files.enumerated() {
                 defer { advance() }
@@ -67,6 +69,7 @@ public struct EvaluationRun {
         var lines: [String] = []
         var descriptorLines = [EvaluationReport.descriptorLine(setting: setting, index: index, method: "truth", recognizer.descriptor(of: clean))]
         var outputs: [RGBImage] = [degraded]
+        var restoredBy: [EvaluationMethod: RGBImage] = [:]
         for method in methods {
             let start = Date()
             let restored = evaluator.restore(degraded, method: method, seed: imageSeed)
@@ -76,9 +79,18 @@ public struct EvaluationRun {
             lines.append(EvaluationReport.csvLine(row))
             descriptorLines.append(EvaluationReport.descriptorLine(setting: setting, index: index, method: method.rawValue, recognizer.descriptor(of: restored)))
             outputs.append(restored)
+            restoredBy[method] = restored
         }
         if index < Self.gridFaces { try ImageFile.write(RGBImage.grid([outputs + [clean]]), to: rowImagePath(setting, index)) }
-        // Descriptors first: a face counts as done once its scores line is written.
+        // Descriptors and effects first: a face counts as done once its scores line is written.
+        if let unguided = restoredBy[.net2], restoredBy[.net3] != nil || restoredBy[.net4] != nil {
+            let mask = evaluator.guidanceMask(of: degraded)
+            let effectLines = [EvaluationMethod.net3, .net4].compactMap { method in
+                restoredBy[method].map { EvaluationReport.effectLine(setting: setting, index: index, method: method,
+                                                                     GuidanceEffect(guided: $0.tensor(), unguided: unguided.tensor(), mask: mask)) }
+            }
+            try Self.append(effectLines, to: effectsPath)
+        }
         try Self.append(descriptorLines, to: descriptorsPath)
         try Self.append(lines, to: scoresPath)
     }
@@ -110,6 +122,8 @@ public struct EvaluationRun {
         report += EvaluationReport.tables(rows)
         let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorsPath, encoding: .utf8)) ?? "")
         report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
+        report += EvaluationReport.guidanceEffectTable(EvaluationReport.parseEffects((try? String(contentsOfFile: effectsPath, encoding: .utf8)) ?? ""),
+                                                       count: files.count, settings: settings)
         report += EvaluationClaims.markdown(rows)
         report += """
 

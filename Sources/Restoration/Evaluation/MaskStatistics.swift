@@ -40,6 +40,12 @@ public struct MaskStatistics: Equatable, Sendable {
 }
 
 extension Evaluator {
+    /// The mask Net4's masked guidance uses on `degraded` (the settings' source: M, M′, the regions or the user's).
+    public func guidanceMask(of degraded: RGBImage) -> Tensor {
+        guard let pipeline else { preconditionFailure("masks need the full pipeline (the mask branch reads the IPC)") }
+        return pipeline.makeSampler(degraded: degraded.tensor(), settings: samplerSettings, userMask: userMask).mask(of: samplerSettings.maskSource)
+    }
+
     /// The masks masked guidance could use on `degraded` (learned M, M′ at `delta`, the facial regions),
     /// with g(x), for mask statistics and sheets.
     public func masks(of degraded: RGBImage, delta: Float) -> (conditioned: Tensor, masks: [(MaskSource, Tensor)]) {
