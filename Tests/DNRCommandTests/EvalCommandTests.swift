@@ -125,6 +125,8 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         let report = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         #expect(report.contains("#### Where guidance changed the face, setting `paper`")
                 && report.contains("| net4 | 4 | " + String(format: "%.4f", net4)), "\(report)")
+        let paired = (0..<4).map { 100 * Double(effects["paper/\($0)/net4"]!.shareInMask! - effects["paper/\($0)/net3"]!.shareInMask!) }.reduce(0, +) / 4
+        #expect(report.contains("net4 − net3 paired over 4 faces: " + String(format: "%.1f", paired)), "\(report)")
     }
 
     /// Two one-thread shards writing into one folder at the same time, then a plain run for the report, give

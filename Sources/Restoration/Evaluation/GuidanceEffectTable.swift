@@ -36,6 +36,14 @@ extension EvaluationReport {
                 let share = meanWithInterval(e.compactMap { $0.shareInMask.map { 100 * Double($0) } })
                 text += "| \(method.rawValue) | \(e.count) | \(fmt(change.mean, 4)) ± \(fmt(change.halfWidth, 4)) | \(fmt(share.mean, 1)) ± \(fmt(share.halfWidth, 1)) % |\n"
             }
+            let paired = (0..<count).compactMap { i -> Double? in
+                guard let m = effects["\(setting.rawValue)/\(i)/net4"]?.shareInMask, let u = effects["\(setting.rawValue)/\(i)/net3"]?.shareInMask else { return nil }
+                return 100 * Double(m - u)
+            }
+            if !paired.isEmpty {
+                let d = meanWithInterval(paired)
+                text += "\nShare inside the mask, net4 − net3 paired over \(paired.count) faces: \(fmt(d.mean, 1)) ± \(fmt(d.halfWidth, 1)) points.\n"
+            }
         }
         return text
     }
