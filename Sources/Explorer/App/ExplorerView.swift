@@ -55,7 +55,7 @@ extension ExplorerView {
                 // On the [0, 1] scale (images are in [−1, 1]), ×4 so that small departures show.
                 r.distance = HeatMap.magnitude((state.predictedStart - s.conditioned).map(abs), gain: 2)
                 r.effect = s.guidanceEffect(of: row)
-                if r.effect != nil, let unguided = s.rows.first(where: { $0.mode == .off })?.latest {
+                if r.effect != nil, let unguided = s.unguidedRow?.latest {
                     (r.change, r.changeLargest) = HeatMap.magnitude((state.predictedStart - unguided.predictedStart).map { abs($0) / 2 })
                 }
             }

@@ -116,10 +116,12 @@ public final class ExplorerSession {
     /// same step) and how much of that change lies inside the mask masked guidance uses; nil for the
     /// unguided row, outside compare mode and before the first step.
     public func guidanceEffect(of row: Row) -> GuidanceEffect? {
-        guard compare, row.mode != .off, let state = row.latest,
-              let unguided = rows.first(where: { $0.mode == .off })?.latest, unguided.step == state.step else { return nil }
+        guard compare, row.mode != .off, let state = row.latest, let unguided = unguidedRow?.latest, unguided.step == state.step else { return nil }
         return GuidanceEffect(guided: state.predictedStart, unguided: unguided.predictedStart, mask: chosenMask)
     }
+
+    /// Compare mode's row without guidance.
+    public var unguidedRow: Row? { compare ? rows.first { $0.mode == .off } : nil }
 
     /// Runs every row to the end.
     public func finish() { while step(10) > 0 {} }
