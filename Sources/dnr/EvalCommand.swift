@@ -16,8 +16,10 @@ struct EvalCommand: ParsableCommand {
         discussion: """
         Each face is degraded with a fixed seed (the paper's ranges, or the extreme ×4 setting), restored by every \
         method on shared noise, and scored against the clean face: PSNR, SSIM, IDS (cosine of dlib descriptors), \
-        dlib's same-person rule, the face-perceptual distance (our LPIPS stand-in) and sharpness. Scores are appended \
-        to OUT/scores.csv as each face finishes, so a killed run continues where it stopped.
+        dlib's same-person rule, the face-perceptual distance (our LPIPS stand-in) and sharpness. With net2 and net3 or \
+        net4, the guided outputs are also measured against Net2's: how much they change and how much of that change \
+        lies inside the mask (OUT/guidance_effect.csv). Scores are appended to OUT/scores.csv as each face finishes, so \
+        a killed run continues where it stopped.
         """)
 
     enum Setting: String, ExpressibleByArgument { case paper, extreme, both }
