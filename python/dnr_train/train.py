@@ -97,6 +97,11 @@ IPC_CONFIG = {"architecture": "unet", "blocks": 2, "resolution": 64, "widths": [
 
 
 
+def key_values(values):
+    """log.csv's and validation.csv's last column: key=value;…"""
+    return ";".join(f"{k}={v:.6f}" for k, v in values.items())
+
+
 def ignore_interrupts(_worker):
     """Data workers leave Ctrl-C to the training process, which stops cleanly after the current step."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -352,7 +357,7 @@ class Run:
         validation = self.validate(faces)
         if self.rank == 0:
             with open(os.path.join(self.args.out, "validation.csv"), "a") as file:
-                file.write(f"{self.step},{elapsed:.1f}," + ";".join(f"{k}={v:.6f}" for k, v in validation.items()) + "\n")
+                file.write(f"{self.step},{elapsed:.1f}," + key_values(validation) + "\n")
         return validation
 
     def autocast(self):
@@ -406,7 +411,7 @@ class Run:
             images += clean.shape[0] * self.world
             value = total.item()
             self.losses.append(value)
-            log.write(f"{self.step},{elapsed:.1f},{value:.6f}," + ";".join(f"{k}={v:.6f}" for k, v in parts.items()) + "\n")
+            log.write(f"{self.step},{elapsed:.1f},{value:.6f}," + key_values(parts) + "\n")
             if self.step % args.log_every == 0:
                 now = time.time()
                 recent = self.losses[-args.log_every:]

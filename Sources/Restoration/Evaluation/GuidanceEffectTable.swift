@@ -12,7 +12,7 @@ extension EvaluationReport {
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count == 6, let change = Float(f[3]), let coverage = Float(f[5]) else { continue }
-            out["\(f[0])/\(f[1])/\(f[2])"] = GuidanceEffect(meanChange: change, shareInMask: Float(f[4]), maskCoverage: coverage)
+            out[String(f[0...2].joined(separator: "/"))] = GuidanceEffect(meanChange: change, shareInMask: Float(f[4]), maskCoverage: coverage)
         }
         return out
     }
@@ -22,7 +22,8 @@ extension EvaluationReport {
     public static func guidanceEffectTable(_ effects: [String: GuidanceEffect], count: Int, settings: [EvaluationSetting]) -> String {
         var text = ""
         for setting in settings {
-            let rows = [EvaluationMethod.net3, .net4].map { method in (method, (0..<count).compactMap { effects["\(setting.rawValue)/\($0)/\(method.rawValue)"] }) }
+            func effect(_ i: Int, _ method: EvaluationMethod) -> GuidanceEffect? { effects["\(setting.rawValue)/\(i)/\(method.rawValue)"] }
+            let rows = [EvaluationMethod.net3, .net4].map { method in (method, (0..<count).compactMap { effect($0, method) }) }
                 .filter { !$0.1.isEmpty }
             guard !rows.isEmpty else { continue }
             let coverage = meanWithInterval(rows[0].1.map { Double($0.maskCoverage) })
@@ -37,7 +38,7 @@ extension EvaluationReport {
                 text += "| \(method.rawValue) | \(e.count) | \(fmt(change.mean, 4)) ± \(fmt(change.halfWidth, 4)) | \(fmt(share.mean, 1)) ± \(fmt(share.halfWidth, 1)) % |\n"
             }
             let paired = (0..<count).compactMap { i -> Double? in
-                guard let m = effects["\(setting.rawValue)/\(i)/net4"]?.shareInMask, let u = effects["\(setting.rawValue)/\(i)/net3"]?.shareInMask else { return nil }
+                guard let m = effect(i, .net4)?.shareInMask, let u = effect(i, .net3)?.shareInMask else { return nil }
                 return 100 * Double(m - u)
             }
             if !paired.isEmpty {
