@@ -2,15 +2,16 @@ import FaceID
 import Restoration
 import Tensors
 
-/// One masked-guidance reverse step at R = 64, batch 1, with the shipped network sizes (the light denoiser) (random
-/// weights: speed does not depend on their values), approximate and exact gradient.
+/// One masked-guidance reverse step at R = 64, batch 1, with the shipped network sizes (the denoiser light or default)
+/// (random weights: speed does not depend on their values), approximate and exact gradient.
 public enum StepBenchmark {
-    public static func run(threads: Int, steps: Int, log: (String) -> Void) throws {
+    public static func run(unet: UNetConfiguration = .restorationLight, threads: Int, steps: Int, log: (String) -> Void) throws {
         EngineRuntime.prepare(threads: threads)
         log("OpenBLAS core: \(BLASCore.summary)")
         let pipeline = RestorationPipeline(conditioner: IdentityPreservingConditioner(.standard, seed: 1),
-                                           unet: ConditionalUNet(.restorationLight, seed: 2),
+                                           unet: ConditionalUNet(unet, seed: 2),
                                            maskBranch: MaskBranch(.standard, seed: 3), recognizer: try FaceRecognizer.loadDefault())
+        log("denoiser: \(pipeline.unet.parameterCount) parameters, widths \(unet.widths), \(unet.blocksPerLevel) block(s) per level")
         var g = SeededGenerator(seed: 4)
         let x = Tensor(randomUniform: [1, 3, 64, 64], in: -1...1, generator: &g)
         for exact in [false, true] {

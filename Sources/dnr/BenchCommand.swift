@@ -161,10 +161,16 @@ struct BenchCommand: ParsableCommand {
     }
 
     struct StepBench: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "step", abstract: "One reverse step at R = 64 with the default networks: unguided, masked guidance, exact gradient.")
+        static let configuration = CommandConfiguration(commandName: "step", abstract: "One reverse step at R = 64 with the shipped network sizes: unguided, masked guidance, exact gradient.")
         @Option(help: "Threads.") var threads = 2
         @Option(help: "Timed steps (median reported).") var steps = 15
-        func run() throws { try StepBenchmark.run(threads: threads, steps: steps) { print($0) } }
+        @Option(help: "The denoiser's size: \(UNetConfiguration.named.keys.sorted().joined(separator: " or ")).") var unet = "light"
+        func run() throws {
+            guard let configuration = UNetConfiguration.named[unet] else {
+                throw ValidationError("unknown --unet \(unet); choose \(UNetConfiguration.named.keys.sorted().joined(separator: " or "))")
+            }
+            try StepBenchmark.run(unet: configuration, threads: threads, steps: steps) { print($0) }
+        }
     }
 }
 
