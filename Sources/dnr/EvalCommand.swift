@@ -35,6 +35,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var sampling: SamplerOptions
     var steps: Int? { sampling.settings.steps }
     @Option(help: ArgumentHelp("Sweep a knob for the last diffusion method instead: \(SweepKnob.syntax) with comma-separated values, e.g. scale=0,0.5,1,2 (steps is K).")) var sweep: String?
+    @Option(help: "Another eval's --out folder over the same faces, split and seed: the report adds this run minus that one, paired face by face (what new weights or settings changed, ± 95 % interval).") var baseline: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
 
@@ -59,6 +60,7 @@ struct EvalCommand: ParsableCommand {
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if baseline != nil && sweep != nil { throw ValidationError("--baseline compares whole runs; a --sweep has no per-face scores") }
     }
 
     func run() throws {
@@ -85,15 +87,17 @@ struct EvalCommand: ParsableCommand {
                                          startStep: sampling.startStep, steps: steps, scale: sampling.scale, delta: sampling.delta, sampler: samplerKind,
                                          temperature: sampling.temperature,
                                          mask: sampling.maskRecord, exactGradient: sampling.exactGradient, weights: ModelFingerprint.list(in: weights))
+        let baselineRun = try baseline.map { try BaselineRun(folder: $0, comparedWith: record) }  // refused before any scoring
         let progress = ProgressBar(total: settings.count * files.count, label: "eval")
         try evaluation.scoreMissingFaces(record: record) { progress.advance() }
         var header = "# dnr eval\n\nFaces: \(PortablePath.relative(data)) (split \(split), \(files.count) faces); seed \(seed); weights \(PortablePath.relative(weights)); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
         header += "Diffusion: T′ = \(sampling.startStep), \(stepsDescription), s = \(sampling.scale), δ = \(sampling.delta), τ = \(sampling.temperature), Net4's mask \(sampling.maskRecord)\(sampling.exactGradient ? ", exact gradient" : "").\n"
         header += "OpenBLAS: \(BLASCore.summary) (this report's process; per-face times in scores.csv are the scoring processes').\n"
-        try evaluation.writeReport(header: header)
+        try evaluation.writeReport(header: header, baseline: baselineRun)
         let rows = try evaluation.scoredOutputs()
         print(EvaluationReport.tables(rows))
+        if let baselineRun { print(baselineRun.comparisonTable(rows)) }
         print(EvaluationClaims.markdown(rows))
         print("report: \(out)/report.md")
     }

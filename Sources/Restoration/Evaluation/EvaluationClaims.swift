@@ -13,19 +13,6 @@ public enum EvaluationClaims {
         public var evidence: String
     }
 
-    enum Measure: String {
-        case psnr = "PSNR", ssim = "SSIM", ids = "IDS", samePerson = "same-person rate", perceptual = "face-perceptual distance"
-        func value(_ s: ImageScores) -> Double {
-            switch self {
-            case .psnr: s.psnr
-            case .ssim: s.ssim
-            case .ids: s.ids
-            case .samePerson: s.samePerson ? 1 : 0
-            case .perceptual: s.perceptual
-            }
-        }
-    }
-
     /// The claims whose methods were all run, for one setting.
     public static func check(_ rows: [ScoredOutput], setting: EvaluationSetting) -> [Claim] {
         var byMethod: [EvaluationMethod: [Int: ScoredOutput]] = [:]
@@ -33,7 +20,7 @@ public enum EvaluationClaims {
         func has(_ methods: EvaluationMethod...) -> Bool { methods.allSatisfy { byMethod[$0] != nil } }
 
         /// `better` beats `worse` on `measure` (higher is better unless it is the perceptual distance).
-        func beats(_ better: EvaluationMethod, _ worse: EvaluationMethod, on measure: Measure) -> Claim {
+        func beats(_ better: EvaluationMethod, _ worse: EvaluationMethod, on measure: ScoreMeasure) -> Claim {
             let faces = Set(byMethod[better]!.keys).intersection(byMethod[worse]!.keys).sorted()
             let sign: Double = measure == .perceptual ? -1 : 1
             let differences = faces.map { sign * (measure.value(byMethod[better]![$0]!.scores) - measure.value(byMethod[worse]![$0]!.scores)) }
@@ -51,7 +38,7 @@ public enum EvaluationClaims {
 
         var claims: [Claim] = []
         if has(.bicubic, .ipc) {
-            for measure in [Measure.psnr, .ssim, .ids, .samePerson] { claims.append(beats(.ipc, .bicubic, on: measure)) }
+            for measure in [ScoreMeasure.psnr, .ssim, .ids, .samePerson] { claims.append(beats(.ipc, .bicubic, on: measure)) }
         }
         if has(.ipc, .net2) {
             claims.append(beats(.net2, .ipc, on: .perceptual))  // diffusion recovers perceptual quality (Table 1)

@@ -108,10 +108,10 @@ public struct EvaluationRun {
         EvaluationReport.parse(csv: (try? String(contentsOfFile: scoresPath, encoding: .utf8)) ?? "")
     }
 
-    /// Writes grid_SETTING.png (the first 16 faces' rows stacked) and report.md: `header`, the tables,
-    /// set-level identity, the paper's claims and the deviations. Returns the report.
+    /// Writes grid_SETTING.png (the first 16 faces' rows stacked) and report.md: `header`, the tables, the paired
+    /// differences to `baseline` (when given), set-level identity, the paper's claims and the deviations. Returns the report.
     @discardableResult
-    public func writeReport(header: String) throws -> String {
+    public func writeReport(header: String, baseline: BaselineRun? = nil) throws -> String {
         for setting in settings {
             let rows = (0..<min(Self.gridFaces, files.count)).compactMap { try? ImageFile.read(rowImagePath(setting, $0)) }
             if !rows.isEmpty { try ImageFile.write(RGBImage.grid(rows.map { [$0] }, spacing: 0), to: folder + "/grid_\(setting.rawValue).png") }
@@ -120,6 +120,7 @@ public struct EvaluationRun {
         var report = header
         report += "Columns of the grids (grid_SETTING.png: the first 16 faces; images/: one face each): input, then each method in that order, then the ground truth.\n"
         report += EvaluationReport.tables(rows)
+        if let baseline { report += baseline.comparisonTable(rows) }
         let descriptors = EvaluationReport.parseDescriptors((try? String(contentsOfFile: descriptorsPath, encoding: .utf8)) ?? "")
         report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
         report += EvaluationReport.guidanceEffectTable(EvaluationReport.parseEffects((try? String(contentsOfFile: effectsPath, encoding: .utf8)) ?? ""),
