@@ -1,0 +1,57 @@
+"""ε-MSE of one or more denoisers per band of timesteps, on dev faces (never trained on): which network predicts
+the noise better where the sampler works (t ≤ T′ = 400), not only on the training loss's mix of timesteps.
+
+Each network sees the same faces, degradations (the mirror's fixed batch), g(x) from one IPC, timesteps and noise.
+
+    cd python && python3 ../scripts/diagnostics/denoiser_per_timestep.py --faces ../../shared/data/faces \\
+        --ipc ../Models/ipc.safetensors light=../Models/unet.safetensors default=../Models/in-training/unet-default/unet.safetensors
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+from dnr_train import data, facepack, schedule, weights  # noqa: E402
+
+BANDS = [(1, 50), (51, 100), (101, 200), (201, 300), (301, 400), (401, 600), (601, 1000)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--faces", required=True, help="the faces folder (its dev split is used)")
+    ap.add_argument("--ipc", required=True, help="the IPC whose g(x) the denoisers are given")
+    ap.add_argument("networks", nargs="+", help="NAME=unet.safetensors")
+    ap.add_argument("--count", type=int, default=96)
+    ap.add_argument("--draws", type=int, default=2, help="timestep and noise draws per face and band")
+    ap.add_argument("--bf16", action="store_true", help="run the denoisers under bf16 autocast, as the mirror validates")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    networks = dict(n.split("=", 1) for n in args.networks)
+    models = {name: weights.load("diffusion", path).eval() for name, path in networks.items()}
+    resolution = next(iter(models.values())).cfg["resolution"]
+    files = facepack.manifest_files(args.faces, "dev")[:args.count]
+    faces = torch.from_numpy(np.stack([facepack.read_face(f, resolution) for f in files])).permute(0, 3, 1, 2).contiguous()
+    clean, degraded = data.fixed_batch(faces, len(files))
+    with torch.no_grad():
+        conditioned = weights.load("ipc", args.ipc).eval()(degraded)
+    alpha_bars = schedule.alpha_bars()
+    generator = torch.Generator().manual_seed(3)
+    print(f"{len(files)} dev faces, {args.draws} draws per band; ε-MSE (lower is better)\n")
+    print("| t | " + " | ".join(models) + " |\n|---|" + "---|" * len(models))
+    for low, high in BANDS:
+        errors = {name: [] for name in models}
+        for _ in range(args.draws):
+            t = torch.randint(low, high + 1, (len(files),), generator=generator)
+            noise = torch.randn(clean.shape, generator=generator)
+            inputs = torch.cat([schedule.noised(clean, noise, alpha_bars[t]), degraded, conditioned], 1)
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                for name, model in models.items():
+                    errors[name].append(((model(inputs, t.float()).float() - noise) ** 2).mean(dim=(1, 2, 3)))
+        print(f"| {low}–{high} | " + " | ".join(f"{torch.cat(e).mean():.5f}" for e in errors.values()) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
