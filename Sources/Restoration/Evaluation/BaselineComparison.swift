@@ -22,11 +22,12 @@ public struct BaselineRun: Sendable {
             throw EvaluationRunError.io("\(folder)/scores.csv: missing" + (zipped ? " (gunzip -k scores.csv.gz there first)" : ""))
         }
         rows = EvaluationReport.parse(csv: scores)
-        let unpairable = record.differences(from: current).filter { ["split", "seed"].contains($0) }
+        let differing = record.differences(from: current)
+        let unpairable = differing.filter { ["split", "seed"].contains($0) }
         if !unpairable.isEmpty {
             throw EvaluationRunError.mismatch("\(folder) was run with another \(unpairable.joined(separator: " and ")): its faces cannot be paired with this run's")
         }
-        differences = record.differences(from: current).filter { $0 != "methods" }
+        differences = differing.filter { $0 != "methods" }
     }
 
     /// Per setting and method that both runs scored: this run minus the baseline, paired over the faces both scored
