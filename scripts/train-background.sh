@@ -16,6 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
 cache=${CACHE:-$HOME/.cache/dnr/torch/unet-default}
 kept=$root/Models/in-training/unet-default
+log=$cache-train.log
 total=30000
 pattern="dnr_train.train diffusion .*--out $cache "  # this run only
 common=(--faces "$faces" --out "$cache" --unet default --batch 16 --lr 2e-4 --workers 1 --checkpoint-minutes 10 --log-every 50)
@@ -39,8 +40,8 @@ start() {
         args=(--models "$models" --from-models --steps $((total - done_steps)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi
-    nohup nice -n 5 python3 -m dnr_train.train diffusion "${common[@]}" "${args[@]}" >> "$cache.log" 2>&1 &
-    echo "started (pid $!); log $cache.log, validation curve $cache/validation.csv"
+    nohup nice -n 5 python3 -m dnr_train.train diffusion "${common[@]}" "${args[@]}" >> "$log" 2>&1 &
+    echo "started (pid $!); log $log, validation curve $cache/validation.csv"
 }
 
 stop() {
@@ -48,7 +49,7 @@ stop() {
     local pid; pid=$(pgrep -of "$pattern")
     kill -CONT "$pid"; kill -TERM "$pid"
     while kill -0 "$pid" 2> /dev/null; do sleep 2; done
-    tail -n 2 "$cache.log"
+    tail -n 2 "$log"
 }
 
 case "${1:-status}" in
