@@ -9,15 +9,17 @@ from torch.utils.data import IterableDataset, get_worker_info
 from . import degradation, facepack
 
 
-def load_faces(path, resolution):
-    """uint8 [N, 3, R, R] from a face pack or a folder (with faces.csv: its train split)."""
+def load_faces(path, resolution, split="train"):
+    """uint8 [N, 3, R, R] from a face pack or a folder (with faces.csv: its `split`, train unless asked)."""
     if path.endswith(".pack"):
+        if split != "train":
+            raise ValueError(f"{path}: a face pack holds the train split only; read the {split} split from the faces folder")
         faces, header = facepack.read(path)
         if header["resolution"] != resolution:
             raise ValueError(f"{path}: packed at {header['resolution']} px, the model is {resolution}")
         return faces
     import numpy as np
-    files = facepack.manifest_files(path, "train")
+    files = facepack.manifest_files(path, split)
     return torch.from_numpy(np.stack([facepack.read_face(f, resolution) for f in files])).permute(0, 3, 1, 2).contiguous()
 
 

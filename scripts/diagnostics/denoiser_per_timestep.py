@@ -10,11 +10,10 @@ import argparse
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
-from dnr_train import data, facepack, schedule, weights  # noqa: E402
+from dnr_train import data, schedule, weights  # noqa: E402
 
 BANDS = [(1, 50), (51, 100), (101, 200), (201, 300), (301, 400), (401, 600), (601, 1000)]
 
@@ -32,19 +31,18 @@ def main():
     networks = dict(n.split("=", 1) for n in args.networks)
     models = {name: weights.load("diffusion", path).eval() for name, path in networks.items()}
     resolution = next(iter(models.values())).cfg["resolution"]
-    files = facepack.manifest_files(args.faces, "dev")[:args.count]
-    faces = torch.from_numpy(np.stack([facepack.read_face(f, resolution) for f in files])).permute(0, 3, 1, 2).contiguous()
-    clean, degraded = data.fixed_batch(faces, len(files))
+    faces = data.load_faces(args.faces, resolution, split="dev")[:args.count]
+    clean, degraded = data.fixed_batch(faces, len(faces))
     with torch.no_grad():
         conditioned = weights.load("ipc", args.ipc).eval()(degraded)
     alpha_bars = schedule.alpha_bars()
     generator = torch.Generator().manual_seed(3)
-    print(f"{len(files)} dev faces, {args.draws} draws per band; ε-MSE (lower is better)\n")
+    print(f"{len(faces)} dev faces, {args.draws} draws per band; ε-MSE (lower is better)\n")
     print("| t | " + " | ".join(models) + " |\n|---|" + "---|" * len(models))
     for low, high in BANDS:
         errors = {name: [] for name in models}
         for _ in range(args.draws):
-            t = torch.randint(low, high + 1, (len(files),), generator=generator)
+            t = torch.randint(low, high + 1, (len(faces),), generator=generator)
             noise = torch.randn(clean.shape, generator=generator)
             inputs = torch.cat([schedule.noised(clean, noise, alpha_bars[t]), degraded, conditioned], 1)
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):

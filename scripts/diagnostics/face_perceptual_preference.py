@@ -10,23 +10,15 @@ import argparse
 import os
 import sys
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
-from dnr_train import data, facepack, weights  # noqa: E402
+from dnr_train import data, degradation, weights  # noqa: E402
 from dnr_train.dlib_model import FaceRecognizer  # noqa: E402
 
 
 def gaussian_blur(images, sigma):
-    radius = int(3 * sigma + 1)
-    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    kernel = torch.exp(-x ** 2 / (2 * sigma * sigma))
-    kernel /= kernel.sum()
-    padded = F.pad(images, (radius,) * 4, mode="replicate")
-    rows = F.conv2d(padded, kernel.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
-    return F.conv2d(rows, kernel.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)
+    return torch.stack([degradation.gaussian_blur(image, sigma) for image in images])
 
 
 def main():
@@ -37,9 +29,8 @@ def main():
     ap.add_argument("--resolution", type=int, default=64)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    files = facepack.manifest_files(args.faces, "dev")[:args.count]
-    faces = torch.from_numpy(np.stack([facepack.read_face(f, args.resolution) for f in files])).permute(0, 3, 1, 2)
-    clean, degraded = data.fixed_batch(faces.contiguous(), len(files))
+    faces = data.load_faces(args.faces, args.resolution, split="dev")[:args.count]
+    clean, degraded = data.fixed_batch(faces, len(faces))
     ipc = weights.load("ipc", os.path.join(args.models, "ipc.safetensors")).eval()
     recognizer = FaceRecognizer(os.path.join(args.models, "dlib_face_recognition_resnet_model_v1.dat"))
 
@@ -53,8 +44,8 @@ def main():
         conditioned = ipc(degraded)
     noise = torch.Generator().manual_seed(1)
     detail = clean - gaussian_blur(clean, 1.0)
-    anothers = detail[torch.roll(torch.arange(len(files)), 1)]  # the next face's fine detail: plausible, not this face's
-    print(f"{len(files)} dev faces at {args.resolution} px\n\n| image | PSNR | face-perceptual |\n|---|---|---|")
+    anothers = detail[torch.roll(torch.arange(len(faces)), 1)]  # the next face's fine detail: plausible, not this face's
+    print(f"{len(faces)} dev faces at {args.resolution} px\n\n| image | PSNR | face-perceptual |\n|---|---|---|")
     report("degraded input x", degraded)
     report("IPC g(x)", conditioned)
     for sigma in (0.7, 1.0, 1.4):
