@@ -34,7 +34,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @OptionGroup var sampling: SamplerOptions
     var steps: Int? { sampling.settings.steps }
-    @Option(help: ArgumentHelp("Sweep a knob for the last diffusion method instead: \(SweepKnob.syntax) with comma-separated values, e.g. scale=0,0.5,1,2 (steps is K).")) var sweep: String?
+    @Option(help: ArgumentHelp("Sweep a knob for the last diffusion method instead, in each --setting: \(SweepKnob.syntax) with comma-separated values, e.g. scale=0,0.5,1,2 (steps is K).")) var sweep: String?
     @Option(help: "Another eval's --out folder over the same faces, split and seed: the report adds this run minus that one, paired face by face (what new weights or settings changed, ± 95 % interval).") var baseline: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
@@ -61,6 +61,7 @@ struct EvalCommand: ParsableCommand {
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if baseline != nil && sweep != nil { throw ValidationError("--baseline compares whole runs; a --sweep has no per-face scores") }
+        if shard != nil && sweep != nil { throw ValidationError("--shard splits a run's per-face scores; a --sweep keeps only means: give it --threads instead, or run one eval per value with --shard and compare them with --baseline") }
     }
 
     func run() throws {
@@ -75,11 +76,11 @@ struct EvalCommand: ParsableCommand {
 
         let faces = try EvaluationFaces(folder: data, split: split, limit: limit)
         let (files, identities) = (faces.files, faces.identities)
+        let settings: [EvaluationSetting] = setting == .both ? [.paper, .extreme] : [setting == .paper ? .paper : .extreme]
         if let sweep, let (knob, values) = SweepKnob.parse(sweep) {
-            try runSweep(evaluator, knob: knob, values: values, files: files)
+            try runSweep(evaluator, knob: knob, values: values, files: files, settings: settings)
             return
         }
-        let settings: [EvaluationSetting] = setting == .both ? [.paper, .extreme] : [setting == .paper ? .paper : .extreme]
         var evaluation = EvaluationRun(folder: out, evaluator: evaluator, dataFolder: data, files: files, identities: identities, settings: settings, methods: methods, seed: seed)
         evaluation.shard = shardSpec
         // --limit may grow between resumes: a run over the first 60 faces continues to all 800.
@@ -102,17 +103,18 @@ struct EvalCommand: ParsableCommand {
         print("report: \(out)/report.md")
     }
 
-    /// The identity-vs-perceptual curve of one method over a knob's values (paper setting).
-    func runSweep(_ evaluator: Evaluator, knob: SweepKnob, values: [Double], files: [String]) throws {
+    /// The identity-vs-perceptual curve of one method over a knob's values, per setting.
+    func runSweep(_ evaluator: Evaluator, knob: SweepKnob, values: [Double], files: [String], settings: [EvaluationSetting]) throws {
         let method = methods.last(where: \.needsDiffusion)!
         try Folder.create(out)
-        let progress = ProgressBar(total: values.count * files.count, label: "sweep")
-        let points = try evaluator.sweep(knob, values: values, method: method, files: files, seed: seed) { progress.advance() }
-        var csv = "\(knob.rawValue),ids,perceptual,psnr,same_person\n"
-        for p in points { csv += "\(p.value),\(p.ids),\(p.perceptual),\(p.psnr),\(p.samePerson)\n" }
+        let progress = ProgressBar(total: settings.count * values.count * files.count, label: "sweep")
+        let points = try evaluator.sweep(knob, values: values, method: method, files: files, settings: settings, seed: seed) { progress.advance() }
+        var csv = "setting,\(knob.rawValue),ids,perceptual,psnr,same_person\n"
+        for p in points { csv += "\(p.setting.rawValue),\(p.value),\(p.ids),\(p.perceptual),\(p.psnr),\(p.samePerson)\n" }
         try AtomicFile.write(Array(csv.utf8), to: out + "/sweep_\(knob.rawValue).csv")
         try ImageFile.write(SweepPlot.render(points), to: out + "/sweep_\(knob.rawValue).png")
         print(csv, terminator: "")
-        print("\(method.rawValue) over \(files.count) faces; plot (x: IDS, y: face-perceptual distance, darker = larger \(knob.rawValue)): \(out)/sweep_\(knob.rawValue).png")
+        print("\(method.rawValue) over \(files.count) faces; plot (x: IDS, y: face-perceptual distance, darker = larger \(knob.rawValue); "
+              + "\(settings.map(\.rawValue).joined(separator: ", ")) left to right): \(out)/sweep_\(knob.rawValue).png")
     }
 }

@@ -236,18 +236,40 @@ func runShaSum(_ path: String) throws -> [UInt8] {
 
     @Test func sweepWritesTheCurve() throws {
         let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/sweep"
-        let result = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net4", "--weights", weights, "--out", out,
+        let result = try runDNR(["eval", "--data", data, "--limit", "2", "--setting", "paper", "--methods", "net4", "--weights", weights, "--out", out,
                                  "--tprime", "6", "--steps", "2", "--delta", "0.05", "--sweep", "scale=0,50"])
         #expect(result.status == 0, "\(result.standardError)")
         let csv = try String(contentsOfFile: out + "/sweep_scale.csv", encoding: .utf8).split(separator: "\n")
-        #expect(csv.count == 3 && csv[0] == "scale,ids,perceptual,psnr,same_person" && csv[1].hasPrefix("0.0,") && csv[2].hasPrefix("50.0,"))
+        #expect(csv.count == 3 && csv[0] == "setting,scale,ids,perceptual,psnr,same_person" && csv[1].hasPrefix("paper,0.0,") && csv[2].hasPrefix("paper,50.0,"))
         #expect(try ImageFile.read(out + "/sweep_scale.png").width == 320)
         // K is a knob too: one and two steps from T′ give other outputs.
-        let steps = try runDNR(["eval", "--data", data, "--limit", "2", "--methods", "net2", "--weights", weights, "--out", out,
+        let steps = try runDNR(["eval", "--data", data, "--limit", "2", "--setting", "paper", "--methods", "net2", "--weights", weights, "--out", out,
                                 "--tprime", "6", "--delta", "0.05", "--sweep", "steps=1,2"])
         #expect(steps.status == 0, "\(steps.standardError)")
         let rows = try String(contentsOfFile: out + "/sweep_steps.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",") }
-        #expect(rows.count == 3 && rows[1][0] == "1.0" && rows[2][0] == "2.0" && rows[1][3] != rows[2][3])
+        #expect(rows.count == 3 && rows[1][1] == "1.0" && rows[2][1] == "2.0" && rows[1][4] != rows[2][4])
+    }
+
+    /// Each point of a sweep is the mean of the run `dnr eval` makes with that value: the same faces, degradations
+    /// and noise, in every setting asked for; and a sweep, which keeps no per-face scores, cannot be sharded.
+    @Test func aSweepPointIsTheMeanOfTheRunWithThatValue() throws {
+        let data = try faces(), weights = try tinyWeights(), out = try scratchFolder()
+        let common = ["eval", "--data", data, "--limit", "2", "--methods", "net4", "--weights", weights, "--tprime", "6", "--steps", "2", "--delta", "0.05"]
+        let sweep = try runDNR(common + ["--out", out + "/sweep", "--sweep", "scale=0,50"])
+        #expect(sweep.status == 0, "\(sweep.standardError)")
+        let points = try String(contentsOfFile: out + "/sweep/sweep_scale.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(points.map { "\($0[0]) \($0[1])" } == ["paper 0.0", "paper 50.0", "extreme 0.0", "extreme 50.0"])
+        #expect(try ImageFile.read(out + "/sweep/sweep_scale.png").width == 2 * 320 + 3 * 4)
+        let run = try runDNR(common + ["--out", out + "/run", "--scale", "50"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let scores = try String(contentsOfFile: out + "/run/scores.csv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        for setting in ["paper", "extreme"] {
+            let psnrs = scores.filter { $0[0] == Substring(setting) && $0[3] == "net4" }.map { Double($0[4])! }
+            let point = try #require(points.first { $0[0] == Substring(setting) && $0[1] == "50.0" })
+            #expect(psnrs.count == 2 && abs(Double(point[4])! - psnrs.reduce(0, +) / 2) < 1e-9, "\(setting): \(point) vs \(psnrs)")
+        }
+        let sharded = try runDNR(common + ["--out", out + "/sharded", "--sweep", "scale=0,50", "--shard", "0/2"])
+        #expect(sharded.status != 0 && sharded.standardError.contains("a --sweep keeps only means"))
     }
 }
 

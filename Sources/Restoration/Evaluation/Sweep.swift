@@ -30,12 +30,14 @@ public enum SweepKnob: String, CaseIterable, Sendable {
     }
 }
 
-/// The identity-vs-perceptual curve: one point per knob value.
+/// The identity-vs-perceptual curve: one point per setting and knob value.
 public struct SweepPoint: Sendable {
+    public var setting: EvaluationSetting
     public var value: Double
     public var ids: Double, perceptual: Double, psnr: Double, samePerson: Double
 
-    public init(value: Double, ids: Double, perceptual: Double, psnr: Double, samePerson: Double) {
+    public init(setting: EvaluationSetting, value: Double, ids: Double, perceptual: Double, psnr: Double, samePerson: Double) {
+        self.setting = setting
         self.value = value
         self.ids = ids
         self.perceptual = perceptual
@@ -45,33 +47,43 @@ public struct SweepPoint: Sendable {
 }
 
 extension Evaluator {
-    /// Means of one method's scores on `files` (paper setting, fixed seeds) for each knob value.
-    public func sweep(_ knob: SweepKnob, values: [Double], method: EvaluationMethod, files: [String], seed: UInt64,
-                      progress: () -> Void = {}) throws -> [SweepPoint] {
+    /// Means of one method's scores on `files` for each setting and knob value; each face gets the degradation
+    /// and noise `dnr eval` gives it, so a point matches a whole run with that value.
+    public func sweep(_ knob: SweepKnob, values: [Double], method: EvaluationMethod, files: [String],
+                      settings: [EvaluationSetting], seed: UInt64, progress: () -> Void = {}) throws -> [SweepPoint] {
         let saved = samplerSettings
         defer { samplerSettings = saved }
         var points: [SweepPoint] = []
-        for value in values {
-            knob.apply(value, to: &samplerSettings)
-            var scores: [ImageScores] = []
-            for (index, file) in files.enumerated() {
-                let imageSeed = SeededGenerator(seed: seed, stream: "paper \(index)").state.0
-                let (clean, degraded, _) = try degrade(try ImageFile.read(file), setting: .paper, seed: imageSeed)
-                scores.append(score(restore(degraded, method: method, seed: imageSeed), truth: clean, seconds: 0))
-                progress()
+        for setting in settings {
+            for value in values {
+                knob.apply(value, to: &samplerSettings)
+                var scores: [ImageScores] = []
+                for (index, file) in files.enumerated() {
+                    let imageSeed = EvaluationRun.imageSeed(seed: seed, setting: setting, index: index)
+                    let (clean, degraded, _) = try degrade(try ImageFile.read(file), setting: setting, seed: imageSeed)
+                    scores.append(score(restore(degraded, method: method, seed: imageSeed), truth: clean, seconds: 0))
+                    progress()
+                }
+                let mean = { (f: (ImageScores) -> Double) in scores.map(f).reduce(0, +) / Double(scores.count) }
+                points.append(SweepPoint(setting: setting, value: value, ids: mean(\.ids), perceptual: mean(\.perceptual),
+                                         psnr: mean(\.psnr), samePerson: mean { $0.samePerson ? 1 : 0 }))
             }
-            let mean = { (f: (ImageScores) -> Double) in scores.map(f).reduce(0, +) / Double(scores.count) }
-            points.append(SweepPoint(value: value, ids: mean(\.ids), perceptual: mean(\.perceptual), psnr: mean(\.psnr),
-                                     samePerson: mean { $0.samePerson ? 1 : 0 }))
         }
         return points
     }
 }
 
 public enum SweepPlot {
+    /// One curve per setting, side by side (`render(points:)` each, in the settings' order).
+    public static func render(_ points: [SweepPoint], size: Int = 320) -> RGBImage {
+        let settings = EvaluationSetting.allCases.filter { setting in points.contains { $0.setting == setting } }
+        guard settings.count > 1 else { return render(curve: points, size: size) }
+        return RGBImage.grid([settings.map { setting in render(curve: points.filter { $0.setting == setting }, size: size) }], spacing: 4, background: (0.6, 0.6, 0.6))
+    }
+
     /// A plain scatter of IDS (x) against the face-perceptual distance (y, lower is better), points
     /// joined in knob order, darker for larger knob values; axes from the data's range.
-    public static func render(_ points: [SweepPoint], size: Int = 320) -> RGBImage {
+    static func render(curve points: [SweepPoint], size: Int) -> RGBImage {
         var image = RGBImage(width: size, height: size, fill: (1, 1, 1))
         guard !points.isEmpty else { return image }
         let margin = 24
