@@ -52,8 +52,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .conditioned
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
     @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0.005
+    @Option(help: "Mask: the scale of the logistic noise on M's decision logits in training (1: M is a Bernoulli draw, so the branch commits; 0: the bare 0.5 threshold, whose logits can stay near 0).") var decisionNoise: Float = 1
 
     func validate() throws {
+        if decisionNoise < 0 { throw ValidationError("--decision-noise must be at least 0 (1 draws M as a Bernoulli variable)") }
         if !(0...1).contains(inputPerturbation) { throw ValidationError("--input-perturbation must be in 0…1 (Ning et al. use 0.1)") }
         if resume && fromModels { throw ValidationError("--resume continues a checkpoint and --from-models starts a new run from exported weights: choose one") }
     }
@@ -88,7 +90,7 @@ struct TrainCommand: ParsableCommand {
             let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
             task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 1e-3,
-                                        perceptualWeight: perceptualWeight, coverageWeight: coverageWeight, updateScale: updateScale, noised: noised))
+                                        perceptualWeight: perceptualWeight, coverageWeight: coverageWeight, updateScale: updateScale, decisionNoise: decisionNoise, noised: noised))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)

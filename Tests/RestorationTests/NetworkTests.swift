@@ -182,4 +182,42 @@ import TestSupport
         m.sum().backward()
         #expect(branch.conv3.weight.gradient!.squaredNorm > 0)
     }
+    /// Training's decision noise is added where the branch decides: on the sub-branch's R/4 grid, before the
+    /// logits are resized (so the logit of p moves by the noise resized the same way), on every pixel for the
+    /// standalone branch.
+    @Test func decisionNoiseShiftsTheLogitsWhereTheBranchDecides() {
+        let ipc = IdentityPreservingConditioner(.unet(resolution: 16, widths: [4, 8], blocks: 1), seed: 5)
+        let sub = MaskBranch(.subBranch(of: ipc.configuration, width: 6), seed: 6), standalone = MaskBranch(.standard, seed: 1)
+        var g = SeededGenerator(seed: 9)
+        sub.conv4!.weight.assign(Tensor(randomUniform: sub.conv4!.weight.shape, in: -0.3...0.3, generator: &g))
+        let x = Variable(image(seed: 34, size: 16)), proxy = Variable(Tensor(repeating: 1, shape: [1, 1, 16, 16]))
+        let features = ipc.withFeatures(x).features
+        #expect(sub.decisionGrid(resolution: 16) == 4 && standalone.decisionGrid(resolution: 16) == 16)
+        func logits(_ p: Tensor) -> [Float] { p.scalars.map { log($0 / (1 - $0)) } }
+        let coarse = MaskBranch.logisticNoise(shape: [1, 1, 4, 4], scale: 0.5, generator: &g)
+        let shift = zip(logits(withoutGradients { sub.probabilities(x, proxy: proxy, features: features, decisionNoise: coarse) }.value),
+                        logits(withoutGradients { sub.probabilities(x, proxy: proxy, features: features) }.value)).map { $0 - $1 }
+        let resized = withoutGradients { Variable(coarse).bilinearResized(height: 16, width: 16) }.value.scalars
+        #expect(zip(shift, resized).allSatisfy { abs($0 - $1) < 1e-4 })
+        let fine = MaskBranch.logisticNoise(shape: [1, 1, 16, 16], generator: &g)
+        let fineShift = zip(logits(withoutGradients { standalone.probabilities(x, proxy: proxy, decisionNoise: fine) }.value),
+                            logits(withoutGradients { standalone.probabilities(x, proxy: proxy) }.value)).map { $0 - $1 }
+        #expect(zip(fineShift, fine.scalars).allSatisfy { abs($0 - $1) < 1e-3 })
+    }
+
+    /// With logistic noise of scale 1, ℓ + L > 0 with probability σ(ℓ): thresholding draws M ~ Bernoulli(p).
+    /// The noise has mean 0 and variance π²/3 (scale s: s²π²/3).
+    @Test func logisticNoiseMakesTheThresholdABernoulliDraw() {
+        var g = SeededGenerator(seed: 11)
+        let n = 40_000
+        let draws = MaskBranch.logisticNoise(shape: [n], generator: &g).scalars.map(Double.init)
+        for logit in [-2.0, 0, 1] {
+            let share = Double(draws.filter { logit + $0 > 0 }.count) / Double(n)
+            #expect(abs(share - 1 / (1 + exp(-logit))) < 0.01, "ℓ = \(logit): \(share)")
+        }
+        let mean = draws.reduce(0, +) / Double(n), variance = draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)
+        #expect(abs(mean) < 0.03 && abs(variance - Double.pi * Double.pi / 3) < 0.1, "mean \(mean), variance \(variance)")
+        let scaled = MaskBranch.logisticNoise(shape: [n], scale: 0.5, generator: &g).scalars.map(Double.init)
+        #expect(abs(scaled.map { $0 * $0 }.reduce(0, +) / Double(n) - Double.pi * Double.pi / 12) < 0.05)
+    }
 }

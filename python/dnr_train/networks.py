@@ -186,22 +186,42 @@ class MaskBranch(nn.Module):
             self.conv2 = nn.Conv2d(w, w, 3, padding=1)
             self.conv3 = nn.Conv2d(w, 1, 3, padding=1)
 
-    def probabilities(self, x, proxy, features=None):
-        inp = torch.cat([x, proxy * 2 - 1], 1)
-        if not self.sub_branch:
-            return torch.sigmoid(self.conv3(F.relu(self.conv2(F.relu(self.conv1(inp))))))
-        if features.shape[2] != x.shape[2]:
-            features = F.interpolate(features, scale_factor=x.shape[2] // features.shape[2], mode="nearest")
-        h = F.relu(self.conv3(F.relu(self.conv2(F.relu(self.conv1(torch.cat([features, inp], 1)))))))
-        return torch.sigmoid(F.interpolate(self.conv4(h), size=x.shape[2:], mode="bilinear", align_corners=False))
+    def probabilities(self, x, proxy, features=None, noise=None):
+        """`noise` ([N, 1] × the decision grid) is added to the logits where the branch decides, before they
+        are resized to R: training draws it (logistic_noise), so M is a Bernoulli draw there."""
+        with torch.autocast(x.device.type, enabled=False):  # fp32, as dnr decides: the 0.5 threshold must not move with rounding
+            x, proxy = x.float(), proxy.float()
+            inp = torch.cat([x, proxy * 2 - 1], 1)
+            if not self.sub_branch:
+                return torch.sigmoid(noised(self.conv3(F.relu(self.conv2(F.relu(self.conv1(inp))))), noise))
+            features = features.float()
+            if features.shape[2] != x.shape[2]:
+                features = F.interpolate(features, scale_factor=x.shape[2] // features.shape[2], mode="nearest")
+            h = F.relu(self.conv3(F.relu(self.conv2(F.relu(self.conv1(torch.cat([features, inp], 1)))))))
+            return torch.sigmoid(F.interpolate(noised(self.conv4(h), noise), size=x.shape[2:], mode="bilinear", align_corners=False))
 
-    def forward(self, x, proxy, features=None):
-        """M with a straight-through gradient."""
-        p = self.probabilities(x, proxy, features)
+    def forward(self, x, proxy, features=None, noise=None):
+        """M with a straight-through gradient; with `noise`, a draw of it."""
+        p = self.probabilities(x, proxy, features, noise)
         return p + ((p > 0.5).to(p.dtype) - p).detach()
+
+    def decision_grid(self, resolution):
+        """The side of the grid the branch decides on: R/4 for a sub-branch, R for the standalone branch."""
+        return (resolution + 3) // 4 if self.sub_branch else resolution
 
     def dnr_names(self):
         return {name: name for name in self.state_dict()}
+
+
+def noised(logits, noise):
+    return logits if noise is None else logits + noise
+
+
+def logistic_noise(shape, scale, generator):
+    """scale · (log u − log(1 − u)), u uniform: with scale 1, ℓ plus this is positive with probability σ(ℓ)
+    (MaskBranch.logisticNoise)."""
+    u = torch.rand(shape, generator=generator, dtype=torch.float64).clamp(1e-12, 1 - 1e-12)
+    return (scale * (u.log() - (-u).log1p())).float()
 
 
 def proxy_mask(conditioned, degraded, delta):

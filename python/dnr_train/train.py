@@ -24,9 +24,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import data, objectives, schedule, weights
+from . import data, networks, objectives, schedule, weights
 from .dlib_model import FaceRecognizer, identity_loss
-from .networks import proxy_mask
 
 RECOGNIZER = "dlib_face_recognition_resnet_model_v1.dat"
 
@@ -58,6 +57,9 @@ def parse(argv=None):
     ap.add_argument("--update-scale", type=float, default=3.0, help="mask: the step k of the guided update the objective scores")
     ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
     ap.add_argument("--coverage-weight", type=float, default=0.005, help="mask: μ, the weight of M's coverage (mean) in the objective")
+    ap.add_argument("--decision-noise", type=float, default=1.0,
+                    help="mask: scale of the logistic noise on M's decision logits in training (1: M is a Bernoulli draw, so the "
+                         "branch commits; 0: the bare 0.5 threshold, whose logits can stay near 0)")
     ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
     ap.add_argument("--noised", default="conditioned", choices=["clean", "conditioned"],
                     help="mask: y_t drawn around y_0 or around g(x) (the sampler's start)")
@@ -198,7 +200,11 @@ class Run:
             t = objectives.mask_timesteps(clean.shape[0], generator).to(self.device)
             noise = torch.randn(clean.shape, generator=generator).to(self.device)
             setup = objectives.mask_setup(self.ipc, self.unet, self.recognizer, self.alpha_bars, clean, degraded, t, noise, self.args.delta, self.args.noised)
-            mask = model(degraded, setup["proxy"], setup["features"])
+            draw = None
+            if self.args.decision_noise > 0 and noise_seed is None:  # validation scores the mask dnr ships: no draw
+                grid = self.model.decision_grid(clean.shape[-1])  # the module under any DDP wrapper
+                draw = networks.logistic_noise((clean.shape[0], 1, grid, grid), self.args.decision_noise, generator).to(self.device)
+            mask = model(degraded, setup["proxy"], setup["features"], draw)
             return self.mask_objective(setup, mask), {"coverage": mask.mean().item()}
         if self.args.network == "ipc":
             restored = model(degraded).float()

@@ -200,3 +200,14 @@ def test_named_denoisers_are_dnrs(repo):
         assert set(fields) <= set(ours), (name, fields)
         for key, value in fields.items():
             assert ours[key] == json.loads(value), (name, key, ours[key], value)
+
+
+def test_logistic_noise_makes_the_threshold_a_bernoulli_draw():
+    """As MaskBranch.logisticNoise: ℓ + L > 0 with probability σ(ℓ); mean 0, variance s²π²/3."""
+    from dnr_train.networks import logistic_noise
+    draws = logistic_noise((200_000,), 1.0, torch.Generator().manual_seed(3)).double()
+    for logit in (-2.0, 0.0, 1.0):
+        assert abs((logit + draws > 0).double().mean().item() - 1 / (1 + np.exp(-logit))) < 0.005
+    assert abs(draws.mean().item()) < 0.02 and abs(draws.var().item() - np.pi ** 2 / 3) < 0.05
+    half = logistic_noise((200_000,), 0.5, torch.Generator().manual_seed(4)).double()
+    assert abs(half.var().item() - np.pi ** 2 / 12) < 0.02

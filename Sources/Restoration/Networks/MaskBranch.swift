@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// The shape of the mask branch, saved beside its weights.
@@ -79,18 +80,45 @@ public final class MaskBranch: Module {
 
     /// Mask probabilities in (0, 1), [N, 1, R, R], from x ([N, 3, R, R], [−1, 1]), M′ ([N, 1, R, R],
     /// {0, 1}) and, for a sub-branch, the IPC's features ([N, C, R/k, R/k], upsampled to R).
-    public func probabilities(_ x: Variable, proxy: Variable, features: Variable? = nil) -> Variable {
+    /// `decisionNoise` ([N, 1] × `decisionGrid`) is added to the logits where the branch decides, before
+    /// they are resized to R: training draws it (`logisticNoise`), so that M is a Bernoulli draw there.
+    public func probabilities(_ x: Variable, proxy: Variable, features: Variable? = nil, decisionNoise: Tensor? = nil) -> Variable {
         let input = concatenate([x, proxy * 2 - 1], axis: 1)
-        guard let conv4 else { return conv3(conv2(conv1(input).relu()).relu()).sigmoid() }
+        guard let conv4 else { return Self.noised(conv3(conv2(conv1(input).relu()).relu()), decisionNoise).sigmoid() }
         guard var features else { preconditionFailure("the mask sub-branch needs the IPC's features") }
         if features.shape[2] != x.shape[2] { features = features.nearestUpsampled(factor: x.shape[2] / features.shape[2]) }
         let h = conv3(conv2(conv1(concatenate([features, input], axis: 1)).relu()).relu()).relu()
-        return conv4(h).bilinearResized(height: x.shape[2], width: x.shape[3]).sigmoid()
+        return Self.noised(conv4(h), decisionNoise).bilinearResized(height: x.shape[2], width: x.shape[3]).sigmoid()
     }
 
-    /// The binary mask M (straight-through gradient).
-    public func callAsFunction(_ x: Variable, proxy: Variable, features: Variable? = nil) -> Variable {
-        probabilities(x, proxy: proxy, features: features).straightThroughStep(threshold: 0.5)
+    /// The binary mask M (straight-through gradient); with `decisionNoise`, a draw of it (see `probabilities`).
+    public func callAsFunction(_ x: Variable, proxy: Variable, features: Variable? = nil, decisionNoise: Tensor? = nil) -> Variable {
+        probabilities(x, proxy: proxy, features: features, decisionNoise: decisionNoise).straightThroughStep(threshold: 0.5)
+    }
+
+    /// The side of the square grid the branch decides on at model resolution `resolution`: R/4 for a
+    /// sub-branch (two stride-2 convolutions), R for the standalone branch.
+    public func decisionGrid(resolution: Int) -> Int {
+        conv4 == nil ? resolution : (resolution + 3) / 4
+    }
+
+    /// Logistic noise log u − log(1 − u), u uniform in (0, 1), times `scale`: with scale 1, a logit ℓ plus this
+    /// is positive with probability σ(ℓ), so thresholding it draws M ~ Bernoulli(p). Where the threshold
+    /// alone would let logits hover at 0 (the straight-through gradient flips sign as M flips), a draw
+    /// makes an undecided cell cost the objective, and the branch commits to on or off.
+    public static func logisticNoise(shape: [Int], scale: Float = 1, generator: inout SeededGenerator) -> Tensor {
+        let count = shape.reduce(1, *)
+        let scalars = (0..<count).map { _ -> Float in
+            let u = (Double(generator.next() >> 11) + 0.5) / Double(1 << 53)
+            return scale * Float(log(u) - log(1 - u))
+        }
+        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    static func noised(_ logits: Variable, _ noise: Tensor?) -> Variable {
+        guard let noise else { return logits }
+        precondition(noise.shape == logits.shape, "decision noise \(noise.shape) for logits \(logits.shape)")
+        return logits + Variable(noise)
     }
 
     public var namedParameters: [(name: String, variable: Variable)] {

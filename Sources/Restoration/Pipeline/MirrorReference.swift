@@ -37,6 +37,11 @@ public enum MirrorReference {
         let subProbabilities = withoutGradients { sub.probabilities(Variable(x), proxy: Variable(proxy), features: features) }
         out += sub.namedParameters.map { ("masksub.weights.\($0.name)", $0.variable.value) }
         out.append(("masksub.probabilities", subProbabilities.value))
+        var noiseGenerator = SeededGenerator(seed: seed, stream: "decision noise")  // g's later draws stay as they were
+        let grid = sub.decisionGrid(resolution: r)
+        let decisionNoise = MaskBranch.logisticNoise(shape: [x.shape[0], 1, grid, grid], generator: &noiseGenerator)
+        let noisedProbabilities = withoutGradients { sub.probabilities(Variable(x), proxy: Variable(proxy), features: features, decisionNoise: decisionNoise) }
+        out += [("masksub.decision_noise", decisionNoise), ("masksub.probabilities_noised", noisedProbabilities.value)]
 
         // The mask objective (MaskTrainer: the guided update with M, ŷ_{0,t} again, identity loss plus
         // the face-perceptual distance) with the folder's mask on a fixed batch, timesteps and noise.

@@ -148,12 +148,17 @@ public final class MaskTrainer {
     /// recognizer reads) only this term decides, so M stays off there.
     public var coverageWeight: Float
     public var updateScale: Float
+    /// The scale of the logistic noise on M's decision logits in training (`MaskBranch.logisticNoise`):
+    /// 1 draws M ~ Bernoulli(p); 0 thresholds p alone, which leaves the logits that decide "on" near 0,
+    /// so the shipped M then flips with rounding (the first sub-branch: logits ~1e-4, coverage 28 % in
+    /// fp32 and 2 % in bf16).
+    public var decisionNoise: Float
     public var noised: NoisedImage
     public var maxTimestep: Int
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
                 learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, coverageWeight: Float = 0.005, updateScale: Float = 3,
-                noised: NoisedImage = .conditioned, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
+                decisionNoise: Float = 1, noised: NoisedImage = .conditioned, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
         self.conditioner = conditioner
@@ -163,6 +168,7 @@ public final class MaskTrainer {
         self.perceptualWeight = perceptualWeight
         self.coverageWeight = coverageWeight
         self.updateScale = updateScale
+        self.decisionNoise = decisionNoise
         self.noised = noised
         self.maxTimestep = maxTimestep
         optimizer = Adam(parameters: network.parameters, learningRate: learningRate)
@@ -179,8 +185,10 @@ public final class MaskTrainer {
     public func step(_ batch: TrainingBatch, generator: inout SeededGenerator) -> (total: Float, coverage: Float) {
         let timesteps = (0..<batch.size).map { _ in 1 + Int(generator.next() % UInt64(maxTimestep)) }
         let noise = Tensor(randomNormal: batch.clean.shape, generator: &generator)
+        let grid = network.decisionGrid(resolution: batch.clean.shape[2])
+        let draw = decisionNoise == 0 ? nil : MaskBranch.logisticNoise(shape: [batch.size, 1, grid, grid], scale: decisionNoise, generator: &generator)
         network.zeroGradients()
-        let (l, coverage) = loss(batch, timesteps: timesteps, noise: noise)
+        let (l, coverage) = loss(batch, timesteps: timesteps, noise: noise, decisionNoise: draw)
         l.backward()
         optimizer.update()
         return (l.value.scalar, coverage)
@@ -222,9 +230,10 @@ public final class MaskTrainer {
             + mask.mean() * coverageWeight
     }
 
-    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor) -> (Variable, Float) {
+    func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor, decisionNoise: Tensor? = nil) -> (Variable, Float) {
         let setup = setup(batch, timesteps: timesteps, noise: noise)
-        let mask = network(Variable(batch.degraded), proxy: Variable(setup.proxy), features: Variable(setup.features))  // [B, 1, R, R], straight-through
+        let mask = network(Variable(batch.degraded), proxy: Variable(setup.proxy), features: Variable(setup.features),
+                           decisionNoise: decisionNoise)  // [B, 1, R, R], straight-through
         return (objective(setup, mask: mask), mask.value.sum() / Float(mask.value.count))
     }
 
