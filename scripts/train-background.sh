@@ -47,7 +47,8 @@ start() {
 stop() {
     running || { echo "not running"; return; }
     local pid; pid=$(pgrep -of "$pattern")
-    kill -CONT "$pid"; kill -TERM "$pid"
+    pkill -CONT -f "$pattern"  # `pause` stopped the data workers too: a stopped worker would hold the clean stop
+    kill -TERM "$pid"
     while kill -0 "$pid" 2> /dev/null; do sleep 2; done
     tail -n 2 "$log"
 }
