@@ -49,6 +49,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Diffusion: γ of input perturbation (Ning et al. 2023): y_t is noised with ε + γ·ξ, the target stays ε; 0 is Eq. 5 as written.") var inputPerturbation: Float = 0
     @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 3
+    @Flag(help: "Mask: score ŷ_{0,t} with ε̂ re-evaluated at the updated y_t (the gradient runs through the frozen denoiser, which undoes part of the change, as the sampler's next step does) instead of held; pair it with an --update-scale of 10–30.") var reevaluateNoise = false
     @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .conditioned
     @Option(help: "Mask: λ, the weight of the face-perceptual distance beside the identity loss.") var perceptualWeight: Float = 1
     @Option(help: "Mask: μ, the weight of M's coverage (its mean) in the objective.") var coverageWeight: Float = 0.005
@@ -90,7 +91,7 @@ struct TrainCommand: ParsableCommand {
             let mask = try savedConfiguration(MaskConfiguration.self).map { MaskBranch($0, seed: seed) } ?? startingMask()
             task = MaskTask(MaskTrainer(network: mask, unet: try ModelStore.loadUNet(from: models),
                                         conditioner: try ModelStore.loadConditioner(from: models), recognizer: try FaceRecognizer.loadDefault(), learningRate: lr ?? 1e-3,
-                                        perceptualWeight: perceptualWeight, coverageWeight: coverageWeight, updateScale: updateScale, decisionNoise: decisionNoise, noised: noised))
+                                        perceptualWeight: perceptualWeight, coverageWeight: coverageWeight, updateScale: updateScale, reevaluatesNoise: reevaluateNoise, decisionNoise: decisionNoise, noised: noised))
         }
         let resolution = 64
         let trainingData = try TrainingData(folder: data, split: split, resolution: resolution)

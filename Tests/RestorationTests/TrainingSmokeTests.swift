@@ -161,4 +161,41 @@ let tinyUNet = UNetConfiguration(inputChannels: 9, outputChannels: 3, resolution
         // Uniform guidance moves every pixel, so it scores differently from no guidance.
         #expect(scores["objective_uniform"]! != scores["objective_none"]!)
     }
+
+    /// With ε̂ re-evaluated after the update, no update scores as with ε̂ held (the denoiser sees the
+    /// same y_t), and the gradient with respect to M, which now runs through the denoiser, matches
+    /// central differences (and differs from the held one's).
+    @Test func reevaluatedNoiseObjectiveMatchesFiniteDifferences() {
+        let ipc = IdentityPreservingConditioner(ConditionerConfiguration(resolution: 32, width: 8, blocks: 1))
+        let trainer = MaskTrainer(network: MaskBranch(.standard, seed: 3), unet: ConditionalUNet(tinyUNet, seed: 4), conditioner: ipc,
+                                  recognizer: recognizer, delta: 0.05, coverageWeight: 0, updateScale: 500, maxTimestep: 100)
+        let pair = TrainingBatch(clean: batch.clean.slice(axis: 0, 0..<2), degraded: batch.degraded.slice(axis: 0, 0..<2))
+        var g = SeededGenerator(seed: 6)
+        let noise = Tensor(randomNormal: pair.clean.shape, generator: &g)
+        let setup = trainer.setup(pair, timesteps: [20, 80], noise: noise)
+        func value(_ mask: Tensor, reevaluated: Bool) -> Float {
+            trainer.reevaluatesNoise = reevaluated
+            return withoutGradients { trainer.objective(setup, mask: Variable(mask)) }.value.scalar
+        }
+        func gradient(_ mask: Tensor, reevaluated: Bool) -> Tensor {
+            trainer.reevaluatesNoise = reevaluated
+            let m = Variable(mask, requiresGradient: true)
+            trainer.objective(setup, mask: m).backward()
+            return m.gradient!
+        }
+        let shape = [2, 1, 32, 32]
+        let none = Tensor(zeros: shape)
+        #expect(abs(value(none, reevaluated: true) - value(none, reevaluated: false)) < 1e-6)
+
+        let mask = Tensor(randomUniform: shape, in: 0...1, generator: &g)
+        let reevaluated = gradient(mask, reevaluated: true), held = gradient(mask, reevaluated: false)
+        // Along the gradient itself the directional derivative is largest (‖∇‖), well above the objective's
+        // float32 rounding, which a random direction's central difference is not (GuidanceTests does the same).
+        let norm = reevaluated.squaredNorm.squareRoot()
+        let direction = reevaluated * (1 / norm)
+        let h: Float = 3e-3
+        let numeric = (value(mask + direction * h, reevaluated: true) - value(mask - direction * h, reevaluated: true)) / (2 * h)
+        #expect(abs(numeric - norm) <= 0.01 * abs(numeric), "central differences \(numeric) vs analytic \(norm)")
+        #expect((reevaluated - held).squaredNorm.squareRoot() > 0.1 * norm, "the denoiser's part of the gradient is missing")
+    }
 }

@@ -1,4 +1,4 @@
-"""Eqs. 6, 7 and 9 as the sampler and the mask trainer use them (DiffusionMath.swift, IdentityGuidance.swift)."""
+"""ε̂ and Eqs. 6, 7 and 9 as the sampler and the trainers use them (DiffusionMath.swift, IdentityGuidance.swift)."""
 import torch
 
 from .dlib_model import identity_loss
@@ -6,6 +6,11 @@ from .dlib_model import identity_loss
 
 def per_sample(alpha_bar, like):
     return alpha_bar.to(like.dtype).view(-1, *([1] * (like.dim() - 1)))
+
+
+def predicted_noise(unet, current, degraded, conditioned, t):
+    """ε̂(y_t; x, g(x), t): the UNet reads [y_t, x, g(x)] along the channels (ConditionalUNet.predictNoise)."""
+    return unet(torch.cat([current, degraded, conditioned], 1), t.float())
 
 
 def predicted_start(current, noise, alpha_bar):

@@ -1,5 +1,5 @@
-"""The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M
-(ε̂ held), ŷ_{0,t} again, scored against y_0 with the identity loss plus λ times the
+"""The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M,
+ŷ_{0,t} again (ε̂ held or re-evaluated), scored against y_0 with the identity loss plus λ times the
 face-perceptual distance, plus μ times M's coverage (where the guidance changes nothing, only the
 coverage term decides, so M stays off there). The IPC's (Eq. 4) and the denoiser's (Eq. 5) are a line each, in train.py."""
 import torch
@@ -22,18 +22,23 @@ def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, del
         conditioned = degraded + residual
         alpha_bar = alpha_bars[t]
         noisy = schedule.noised(clean if noised == "clean" else conditioned, noise, alpha_bar)
-        epsilon = unet(torch.cat([noisy, degraded, conditioned], 1), t.float())
+        epsilon = guidance.predicted_noise(unet, noisy, degraded, conditioned, t)
         start = guidance.predicted_start(noisy, epsilon, alpha_bar)
         gradient = guidance.held_noise_gradient(start, alpha_bar, recognizer(conditioned), recognizer)
         truth = recognizer(clean)
     return {"noisy": noisy, "epsilon": epsilon, "gradient": gradient, "alpha_bar": alpha_bar, "clean": clean, "truth": truth,
-            "proxy": proxy_mask(conditioned, degraded, delta), "features": features}
+            "proxy": proxy_mask(conditioned, degraded, delta), "features": features, "degraded": degraded,
+            "conditioned": conditioned, "t": t}
 
 
-def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.005):
+def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.005, reevaluate_with=None):
+    """`reevaluate_with`: the frozen denoiser, to score ŷ_{0,t} with ε̂ of the updated y_t instead of ε̂ held
+    (MaskTrainer.reevaluatesNoise); in fp32, as the update is far below bf16's resolution of y_t."""
     with torch.autocast(setup["clean"].device.type, enabled=False):
         updated = guidance.shifted(setup["noisy"], setup["gradient"], mask, update_scale)
-        restored = guidance.predicted_start(updated, setup["epsilon"], setup["alpha_bar"])
+        epsilon = setup["epsilon"] if reevaluate_with is None else \
+            guidance.predicted_noise(reevaluate_with, updated, setup["degraded"], setup["conditioned"], setup["t"])
+        restored = guidance.predicted_start(updated, epsilon, setup["alpha_bar"])
         return identity_loss(recognizer(restored), setup["truth"]).mean() \
             + perceptual_weight * recognizer.perceptual_distance(restored, setup["clean"]).mean() \
             + coverage_weight * mask.mean()

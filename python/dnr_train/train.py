@@ -24,7 +24,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from . import data, networks, objectives, schedule, weights
+from . import data, guidance, networks, objectives, schedule, weights
 from .dlib_model import FaceRecognizer, identity_loss
 
 RECOGNIZER = "dlib_face_recognition_resnet_model_v1.dat"
@@ -55,6 +55,9 @@ def parse(argv=None):
     ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
     ap.add_argument("--update-scale", type=float, default=3.0, help="mask: the step k of the guided update the objective scores")
+    ap.add_argument("--reevaluate-noise", action="store_true",
+                    help="mask: score ŷ_{0,t} with ε̂ re-evaluated at the updated y_t (through the frozen denoiser, which undoes part "
+                         "of the change, as the sampler's next step does) instead of held; pair it with --update-scale 10–30")
     ap.add_argument("--perceptual-weight", type=float, default=1.0, help="mask: λ of the face-perceptual distance")
     ap.add_argument("--coverage-weight", type=float, default=0.005, help="mask: μ, the weight of M's coverage (mean) in the objective")
     ap.add_argument("--decision-noise", type=float, default=1.0,
@@ -223,7 +226,7 @@ class Run:
         if self.args.input_perturbation > 0 and noise_seed is None:  # validation scores Eq. 5 as written
             inputs = noise + self.args.input_perturbation * torch.randn(clean.shape, generator=generator).to(self.device)
         noisy = schedule.noised(clean, inputs, self.alpha_bars[t])
-        predicted = model(torch.cat([noisy, degraded, conditioned], 1), t.float())
+        predicted = guidance.predicted_noise(model, noisy, degraded, conditioned, t)
         mse = F.mse_loss(predicted.float(), noise)
         return mse, {}
 
@@ -233,7 +236,7 @@ class Run:
 
     def mask_objective(self, setup, mask):
         return objectives.mask_objective(self.recognizer, setup, mask, self.args.update_scale, self.args.perceptual_weight,
-                                         self.args.coverage_weight)
+                                         self.args.coverage_weight, self.unet if self.args.reevaluate_noise else None)
 
     # --- schedule ---
     def progress(self, elapsed):

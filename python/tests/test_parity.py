@@ -114,3 +114,9 @@ def test_mask_objective(reference, repo):
         value = objectives.mask_objective(recognizer, around, m, 10.0, 1.0, coverage_weight=0.5)
     close(value.reshape(1), ref["maskobjective.value_conditioned"])
     assert abs(value.item() - ref["maskobjective.value"].item()) > 1e-3  # the two draws differ
+    with torch.no_grad():
+        uniform = torch.ones_like(m)
+        reevaluated = objectives.mask_objective(recognizer, around, uniform, 10.0, 1.0, coverage_weight=0.5, reevaluate_with=unet)
+        held = objectives.mask_objective(recognizer, around, uniform, 10.0, 1.0, coverage_weight=0.5)
+    close(reevaluated.reshape(1), ref["maskobjective.value_reevaluated_uniform"])
+    assert abs(reevaluated.item() - held.item()) > 1e-4  # the denoiser's answer to the update counts

@@ -13,7 +13,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
-from dnr_train import data, schedule, weights  # noqa: E402
+from dnr_train import data, guidance, schedule, weights  # noqa: E402
 
 BANDS = [(1, 50), (51, 100), (101, 200), (201, 300), (301, 400), (401, 600), (601, 1000)]
 
@@ -44,10 +44,11 @@ def main():
         for _ in range(args.draws):
             t = torch.randint(low, high + 1, (len(faces),), generator=generator)
             noise = torch.randn(clean.shape, generator=generator)
-            inputs = torch.cat([schedule.noised(clean, noise, alpha_bars[t]), degraded, conditioned], 1)
+            noisy = schedule.noised(clean, noise, alpha_bars[t])
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 for name, model in models.items():
-                    errors[name].append(((model(inputs, t.float()).float() - noise) ** 2).mean(dim=(1, 2, 3)))
+                    predicted = guidance.predicted_noise(model, noisy, degraded, conditioned, t)
+                    errors[name].append(((predicted.float() - noise) ** 2).mean(dim=(1, 2, 3)))
         print(f"| {low}–{high} | " + " | ".join(f"{torch.cat(e).mean():.5f}" for e in errors.values()) + " |", flush=True)
 
 

@@ -9,8 +9,12 @@ public protocol NoisePredictor: AnyObject {
 
 extension ConditionalUNet: NoisePredictor {
     public func predictNoise(_ current: Variable, degraded: Tensor, conditioned: Tensor, timestep: Int) -> Variable {
-        let input = concatenate([current, Variable(degraded), Variable(conditioned)], axis: 1)
-        return self(input, timesteps: [Float](repeating: Float(timestep), count: current.shape[0]))
+        predictNoise(current, degraded: degraded, conditioned: conditioned, timesteps: [Float](repeating: Float(timestep), count: current.shape[0]))
+    }
+
+    /// ε̂ with a timestep per sample (the trainers'): the UNet reads [y_t, x, g(x)] along the channels.
+    public func predictNoise(_ current: Variable, degraded: Tensor, conditioned: Tensor, timesteps: [Float]) -> Variable {
+        self(concatenate([current, Variable(degraded), Variable(conditioned)], axis: 1), timesteps: timesteps)
     }
 }
 

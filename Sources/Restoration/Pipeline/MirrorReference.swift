@@ -44,7 +44,8 @@ public enum MirrorReference {
         out += [("masksub.decision_noise", decisionNoise), ("masksub.probabilities_noised", noisedProbabilities.value)]
 
         // The mask objective (MaskTrainer: the guided update with M, ŷ_{0,t} again, identity loss plus
-        // the face-perceptual distance) with the folder's mask on a fixed batch, timesteps and noise.
+        // the face-perceptual distance) with the folder's mask on a fixed batch, timesteps and noise:
+        // around y_0, around g(x), and around g(x) with ε̂ re-evaluated after a uniform update.
         if let mask = try ModelStore.loadMask(from: folder) {
             let batch = TrainingBatch(clean: image(2, 3, r), degraded: image(2, 3, r))
             let noise = Tensor(randomNormal: batch.clean.shape, generator: &g)
@@ -54,10 +55,13 @@ public enum MirrorReference {
             trainer.noised = .conditioned
             trainer.coverageWeight = 0.5
             let (aroundConditioned, _) = trainer.evaluate(batch, timesteps: [50, 300], noise: noise)
+            trainer.reevaluatesNoise = true  // with M ≡ 1: the folder's M may mark nothing on these random images
+            let reevaluated = trainer.compareMasks(batch, timesteps: [50, 300], noise: noise).first { $0.name == "objective_uniform" }!.value
             out += [("maskobjective.clean", batch.clean), ("maskobjective.degraded", batch.degraded), ("maskobjective.noise", noise),
                     ("maskobjective.timesteps", Tensor(shape: [2], scalars: [50, 300])),
                     ("maskobjective.value", Tensor(shape: [1], scalars: [objective])),
                     ("maskobjective.value_conditioned", Tensor(shape: [1], scalars: [aroundConditioned])),
+                    ("maskobjective.value_reevaluated_uniform", Tensor(shape: [1], scalars: [reevaluated])),
                     ("maskobjective.coverage", Tensor(shape: [1], scalars: [coverage]))]
         }
 

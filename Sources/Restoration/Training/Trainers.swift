@@ -121,15 +121,16 @@ public final class DiffusionTrainer {
     func loss(_ batch: TrainingBatch, timesteps: [Int], noise: Tensor, inputNoise: Tensor) -> Variable {
         let conditioned = withoutGradients { conditioner(Variable(batch.degraded)) }.value
         let noisy = DiffusionMath.noised(batch.clean, noise: inputNoise, alphaBars: timesteps.map { schedule.alphaBar[$0] })
-        let input = concatenate([Variable(noisy), Variable(batch.degraded), Variable(conditioned)], axis: 1)
-        return mseLoss(network(input, timesteps: timesteps.map(Float.init)), Variable(noise))
+        let predicted = network.predictNoise(Variable(noisy), degraded: batch.degraded, conditioned: conditioned, timesteps: timesteps.map(Float.init))
+        return mseLoss(predicted, Variable(noise))
     }
 }
 
 /// The mask sub-branch's objective (design §2): at a random t, take y_t, form ŷ_{0,t}, apply the
-/// guided update with M (ε̂ held), recompute ŷ_{0,t}, and score it against y_0 with the identity
-/// loss plus λ times the face-perceptual distance. The update uses `updateScale` in place of s·σ_t²
-/// so that one training step sees the effect a whole guided run accumulates.
+/// guided update with M, recompute ŷ_{0,t} (ε̂ held, or the denoiser's again: `reevaluatesNoise`),
+/// and score it against y_0 with the identity loss plus λ times the face-perceptual distance. The
+/// update uses `updateScale` in place of s·σ_t² so that one training step sees the effect a whole
+/// guided run accumulates.
 public final class MaskTrainer {
     /// The image y_t is drawn around: the ground truth y_0, or g(x), where restoration starts at T′.
     /// Around y_0, ŷ_{0,t} already carries the true identity and guidance towards f(g(x)) can only cost;
@@ -148,6 +149,12 @@ public final class MaskTrainer {
     /// recognizer reads) only this term decides, so M stays off there.
     public var coverageWeight: Float
     public var updateScale: Float
+    /// Whether ŷ_{0,t} after the update uses ε̂ of the updated y_t (gradient through the frozen denoiser)
+    /// rather than ε̂ held. Held, the whole change reaches ŷ_{0,t}; the sampler's next step runs the
+    /// denoiser on the changed image and undoes much of it (docs/mask-decision.md: the objective's best
+    /// k is about 1 held and 10–30 re-evaluated, where the sampler's s·σ_t² lies), and a mask should
+    /// learn where the change survives.
+    public var reevaluatesNoise: Bool
     /// The scale of the logistic noise on M's decision logits in training (`MaskBranch.logisticNoise`):
     /// 1 draws M ~ Bernoulli(p); 0 thresholds p alone, which leaves the logits that decide "on" near 0,
     /// so the shipped M then flips with rounding (the first sub-branch: logits ~1e-4, coverage 28 % in
@@ -158,7 +165,7 @@ public final class MaskTrainer {
 
     public init(network: MaskBranch, unet: ConditionalUNet, conditioner: IdentityPreservingConditioner, recognizer: FaceRecognizer,
                 learningRate: Float = 1e-3, delta: Float = 0.04, perceptualWeight: Float = 1, coverageWeight: Float = 0.005, updateScale: Float = 3,
-                decisionNoise: Float = 1, noised: NoisedImage = .conditioned, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
+                reevaluatesNoise: Bool = false, decisionNoise: Float = 1, noised: NoisedImage = .conditioned, maxTimestep: Int = 400, schedule: NoiseSchedule = NoiseSchedule()) {
         self.network = network
         self.unet = unet
         self.conditioner = conditioner
@@ -168,6 +175,7 @@ public final class MaskTrainer {
         self.perceptualWeight = perceptualWeight
         self.coverageWeight = coverageWeight
         self.updateScale = updateScale
+        self.reevaluatesNoise = reevaluatesNoise
         self.decisionNoise = decisionNoise
         self.noised = noised
         self.maxTimestep = maxTimestep
@@ -190,6 +198,7 @@ public final class MaskTrainer {
         network.zeroGradients()
         let (l, coverage) = loss(batch, timesteps: timesteps, noise: noise, decisionNoise: draw)
         l.backward()
+        unet.zeroGradients()  // its weights are frozen; only y_t's gradient through it (reevaluatesNoise) is wanted
         optimizer.update()
         return (l.value.scalar, coverage)
     }
@@ -197,7 +206,8 @@ public final class MaskTrainer {
     /// Everything the objective needs that does not depend on the mask.
     struct Setup {
         let noisy: Tensor, epsilon: Tensor, gradient: Tensor, proxy: Tensor, features: Tensor
-        let alphaBars: [Double]
+        let degraded: Tensor, conditioned: Tensor
+        let timesteps: [Float], alphaBars: [Double]
         let clean: Variable, truth: Variable
     }
 
@@ -210,21 +220,23 @@ public final class MaskTrainer {
         // y_t, ε̂ and ŷ_{0,t} per sample, then ∇_{y_t} L_arc with ε̂ held (Eq. 7 against f(g(x))).
         let alphaBars = timesteps.map { schedule.alphaBar[$0] }
         let yt = DiffusionMath.noised(noised == .clean ? batch.clean : conditioned, noise: noise, alphaBars: alphaBars)
-        let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
-        let epsilon = withoutGradients { unet(input, timesteps: timesteps.map(Float.init)) }.value
+        let epsilon = withoutGradients { unet.predictNoise(Variable(yt), degraded: batch.degraded, conditioned: conditioned, timesteps: timesteps.map(Float.init)) }.value
         let start = withoutGradients { DiffusionMath.predictedStart(Variable(yt), noise: Variable(epsilon), alphaBars: alphaBars) }.value
         let target = withoutGradients { recognizer.descriptors(Variable(conditioned)) }
         let (gradient, _) = IdentityGuidance.heldNoiseGradient(predictedStart: start, alphaBars: alphaBars, target: target, recognizer: recognizer)
         let clean = Variable(batch.clean)
-        return Setup(noisy: yt, epsilon: epsilon, gradient: gradient, proxy: proxy, features: features, alphaBars: alphaBars, clean: clean,
+        return Setup(noisy: yt, epsilon: epsilon, gradient: gradient, proxy: proxy, features: features, degraded: batch.degraded,
+                     conditioned: conditioned, timesteps: timesteps.map(Float.init), alphaBars: alphaBars, clean: clean,
                      truth: withoutGradients { recognizer.descriptors(clean) })
     }
 
     /// The guided update with `mask` (the sampler's, with the update scale in place of s·σ_t²),
-    /// ŷ_{0,t} again with ε̂ held, scored against y_0; plus μ times M's coverage.
+    /// ŷ_{0,t} again (ε̂ held or re-evaluated), scored against y_0; plus μ times M's coverage.
     func objective(_ setup: Setup, mask: Variable) -> Variable {
         let updated = IdentityGuidance.shifted(Variable(setup.noisy), by: Variable(setup.gradient), mask: mask, factor: updateScale)
-        let restored = DiffusionMath.predictedStart(updated, noise: Variable(setup.epsilon), alphaBars: setup.alphaBars)
+        let epsilon = reevaluatesNoise ? unet.predictNoise(updated, degraded: setup.degraded, conditioned: setup.conditioned, timesteps: setup.timesteps)
+            : Variable(setup.epsilon)
+        let restored = DiffusionMath.predictedStart(updated, noise: epsilon, alphaBars: setup.alphaBars)
         return identityLoss(recognizer.descriptors(restored), setup.truth).mean()
             + recognizer.perceptualDistance(restored, setup.clean).mean() * perceptualWeight
             + mask.mean() * coverageWeight

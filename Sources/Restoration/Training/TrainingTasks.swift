@@ -85,8 +85,7 @@ public final class DiffusionTask: TrainingTask {
         let ab = trainer.schedule.alphaBar[200]
         let yt = DiffusionMath.noised(batch.clean, noise: noise, alphaBar: ab)
         let conditioned = withoutGradients { trainer.conditioner(Variable(batch.degraded)) }.value
-        let input = concatenate([Variable(yt), Variable(batch.degraded), Variable(conditioned)], axis: 1)
-        let epsilon = withoutGradients { trainer.network(input, timesteps: [Float](repeating: 200, count: batch.size)) }.value
+        let epsilon = withoutGradients { trainer.network.predictNoise(Variable(yt), degraded: batch.degraded, conditioned: conditioned, timestep: 200) }.value
         return rows(batch, DiffusionMath.predictedStart(yt, noise: epsilon, alphaBar: ab))
     }
     /// The noise-prediction loss at timesteps spread evenly over 1…400 (where restoration from
