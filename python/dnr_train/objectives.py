@@ -32,13 +32,18 @@ def mask_setup(ipc, unet, recognizer, alpha_bars, clean, degraded, t, noise, del
 
 
 def mask_objective(recognizer, setup, mask, update_scale, perceptual_weight, coverage_weight=0.005, reevaluate_with=None):
-    """`reevaluate_with`: the frozen denoiser, to score ŷ_{0,t} with ε̂ of the updated y_t instead of ε̂ held
+    identity, perceptual, coverage = mask_objective_terms(recognizer, setup, mask, update_scale, reevaluate_with)
+    return identity + perceptual_weight * perceptual + coverage_weight * coverage
+
+
+def mask_objective_terms(recognizer, setup, mask, update_scale, reevaluate_with=None):
+    """The objective's identity loss, face-perceptual distance and coverage, each a batch mean.
+    `reevaluate_with`: the frozen denoiser, to score ŷ_{0,t} with ε̂ of the updated y_t instead of ε̂ held
     (MaskTrainer.reevaluatesNoise); in fp32, as the update is far below bf16's resolution of y_t."""
     with torch.autocast(setup["clean"].device.type, enabled=False):
         updated = guidance.shifted(setup["noisy"], setup["gradient"], mask, update_scale)
         epsilon = setup["epsilon"] if reevaluate_with is None else \
             guidance.predicted_noise(reevaluate_with, updated, setup["degraded"], setup["conditioned"], setup["t"])
         restored = guidance.predicted_start(updated, epsilon, setup["alpha_bar"])
-        return identity_loss(recognizer(restored), setup["truth"]).mean() \
-            + perceptual_weight * recognizer.perceptual_distance(restored, setup["clean"]).mean() \
-            + coverage_weight * mask.mean()
+        return identity_loss(recognizer(restored), setup["truth"]).mean(), \
+            recognizer.perceptual_distance(restored, setup["clean"]).mean(), mask.mean()
