@@ -38,6 +38,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Another eval's --out folder over the same faces, split and seed: the report adds this run minus that one, paired face by face (what new weights or settings changed, ± 95 % interval).") var baseline: String?
     @Option(help: "Cores this process uses (default all).") var threads: Int?
     @Option(help: "Score only the faces whose index is I modulo N (I/N), so that N processes with --threads 1 share one --out: on 2 cores two one-thread shards finish about 1.3× sooner than one two-thread run. Rerun without --shard at the end for the full report.") var shard: String?
+    @Option(help: "Score with N one-thread processes (--shard i/N each, into --out; their output in OUT/shard-I.log), then write the report: --shard and the final plain run in one command.") var jobs = 1
 
     var shardSpec: (index: Int, count: Int)? {
         guard let shard else { return nil }
@@ -60,6 +61,9 @@ struct EvalCommand: ParsableCommand {
         if sweep != nil && !methods.contains(where: \.needsDiffusion) { throw ValidationError("--sweep needs a diffusion method (net2, net3 or net4)") }
         if shard != nil && shardSpec == nil { throw ValidationError("--shard takes I/N with 0 ≤ I < N, e.g. 0/2") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if jobs > 1 && (shard != nil || threads != nil) { throw ValidationError("--jobs runs its own one-thread shards: leave out --shard and --threads") }
+        if jobs > 1 && sweep != nil { throw ValidationError("--jobs shards a run's per-face scores; a --sweep keeps only means: give it --threads instead") }
         if baseline != nil && sweep != nil { throw ValidationError("--baseline compares whole runs; a --sweep has no per-face scores") }
         if shard != nil && sweep != nil { throw ValidationError("--shard splits a run's per-face scores; a --sweep keeps only means: give it --threads instead, or run one eval per value with --shard and compare them with --baseline") }
     }
@@ -89,8 +93,15 @@ struct EvalCommand: ParsableCommand {
                                          temperature: sampling.temperature,
                                          mask: sampling.maskRecord, exactGradient: sampling.exactGradient, weights: ModelFingerprint.list(in: weights))
         let baselineRun = try baseline.map { try BaselineRun(folder: $0, comparedWith: record) }  // refused before any scoring
-        let progress = ProgressBar(total: settings.count * files.count, label: "eval")
-        try evaluation.scoreMissingFaces(record: record) { progress.advance() }
+        if jobs > 1 {
+            try Folder.create(out)
+            try record.claim(folder: out)  // a run of other settings is refused here, before any process starts
+            try EvalJobs.run(jobs: jobs, arguments: Array(CommandLine.arguments.dropFirst()), out: out, faces: settings.count * files.count, methods: methods.count)
+            try evaluation.scoreMissingFaces(record: record) {}  // none left unless a shard skipped one
+        } else {
+            let progress = ProgressBar(total: settings.count * files.count, label: "eval")
+            try evaluation.scoreMissingFaces(record: record) { progress.advance() }
+        }
         var header = "# dnr eval\n\nFaces: \(PortablePath.relative(data)) (split \(split), \(files.count) faces); seed \(seed); weights \(PortablePath.relative(weights)); methods \(methods.map(\.rawValue).joined(separator: ", ")).\n"
         header += "Weights: " + ModelFingerprint.list(in: weights).map(\.line).joined(separator: "; ") + ".\n"
         header += "Diffusion: T′ = \(sampling.startStep), \(stepsDescription), s = \(sampling.scale), δ = \(sampling.delta), τ = \(sampling.temperature), Net4's mask \(sampling.maskRecord)\(sampling.exactGradient ? ", exact gradient" : "").\n"

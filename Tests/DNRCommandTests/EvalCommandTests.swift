@@ -130,7 +130,7 @@ func runShaSum(_ path: String) throws -> [UInt8] {
     }
 
     /// Two one-thread shards writing into one folder at the same time, then a plain run for the report, give
-    /// the same scores as one plain run: every face once, no line lost or torn.
+    /// the same scores as one plain run: every face once, no line lost or torn; and so does --jobs 2.
     @Test func shardsShareOneFolder() throws {
         let data = try faces(), weights = try tinyWeights()
         func arguments(_ out: String) -> [String] {
@@ -161,6 +161,17 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         #expect(try runDNR(arguments(sharded) + ["--shard", "2/2"]).standardError.contains("--shard takes I/N"))
         let report = try String(contentsOfFile: sharded + "/report.md", encoding: .utf8)
         #expect(report.contains("Setting `paper` (4 faces") && report.contains("Setting `extreme` (4 faces"))
+
+        // --jobs 2 is the two shards and the plain run in one command.
+        let jobs = try scratchFolder() + "/jobs"
+        let run = try runDNR(arguments(jobs) + ["--jobs", "2"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let fromJobs = try scores(jobs)
+        #expect(Set(fromJobs.keys) == Set(expected.keys))
+        for (key, psnr) in expected { #expect(abs((fromJobs[key] ?? 0) - psnr) < 1e-3, "\(key)") }
+        #expect((0..<2).allSatisfy { FileManager.default.fileExists(atPath: jobs + "/shard-\($0).log") })
+        #expect(try String(contentsOfFile: jobs + "/report.md", encoding: .utf8).contains("Setting `extreme` (4 faces"))
+        #expect(try runDNR(arguments(jobs) + ["--jobs", "2", "--threads", "2"]).standardError.contains("leave out --shard and --threads"))
     }
 
     /// An evaluation killed with SIGKILL at random moments and run again ends with the scores of a run never
