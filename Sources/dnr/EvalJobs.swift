@@ -27,19 +27,20 @@ enum EvalJobs {
             try child.run()
             children.append(child)
         }
+        func checkFinished() throws {
+            if let failed = children.firstIndex(where: { !$0.isRunning && $0.terminationStatus != 0 }) {
+                throw Failure(description: "shard \(failed)/\(jobs) stopped with status \(children[failed].terminationStatus); its output: \(out)/shard-\(failed).log")
+            }
+        }
         let progress = ProgressBar(total: faces, label: "eval ×\(jobs)")
         progress.resume(at: scoredFaces(out: out, methods: methods))
         while children.contains(where: \.isRunning) {
             Thread.sleep(forTimeInterval: 1)
             let done = min(faces, scoredFaces(out: out, methods: methods))
             if done > progress.completed { progress.advance(by: done - progress.completed) }
-            if let failed = children.firstIndex(where: { !$0.isRunning && $0.terminationStatus != 0 }) {
-                throw Failure(description: "shard \(failed)/\(jobs) stopped with status \(children[failed].terminationStatus); its output: \(out)/shard-\(failed).log")
-            }
+            try checkFinished()
         }
-        if let failed = children.firstIndex(where: { $0.terminationStatus != 0 }) {
-            throw Failure(description: "shard \(failed)/\(jobs) stopped with status \(children[failed].terminationStatus); its output: \(out)/shard-\(failed).log")
-        }
+        try checkFinished()
     }
 
     /// Faces (of any setting) with their scores written: scores.csv has a header and a line per face and method.
