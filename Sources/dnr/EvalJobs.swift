@@ -1,5 +1,6 @@
 import CommandLineSupport
 import Foundation
+import Restoration
 
 /// `dnr eval --jobs N`: N one-thread processes of this executable, each scoring `--shard i/N` into the
 /// same --out (EvaluationRun appends whole lines, so they never clash), with one progress bar read from
@@ -33,20 +34,14 @@ enum EvalJobs {
             }
         }
         let progress = ProgressBar(total: faces, label: "eval ×\(jobs)")
-        progress.resume(at: scoredFaces(out: out, methods: methods))
+        progress.resume(at: EvaluationRun.scoredFaceCount(folder: out, methods: methods))
         while children.contains(where: \.isRunning) {
             Thread.sleep(forTimeInterval: 1)
-            let done = min(faces, scoredFaces(out: out, methods: methods))
+            let done = min(faces, EvaluationRun.scoredFaceCount(folder: out, methods: methods))
             if done > progress.completed { progress.advance(by: done - progress.completed) }
             try checkFinished()
         }
         try checkFinished()
-    }
-
-    /// Faces (of any setting) with their scores written: scores.csv has a header and a line per face and method.
-    static func scoredFaces(out: String, methods: Int) -> Int {
-        guard let data = FileManager.default.contents(atPath: out + "/scores.csv") else { return 0 }
-        return max(0, data.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - 1) / max(1, methods)
     }
 
     /// `arguments` without the options named (as `--name value` or `--name=value`).
