@@ -10,14 +10,16 @@
 #   scripts/train-background.sh keep     stop, copy the export into Models/in-training/ (commit it), start again
 #   scripts/train-background.sh status   the step, the last validation rows, whether it runs
 #
-# Environment: FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default).
+# Environment: FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default), TOTAL (the
+# run's length in steps, default 30000; a larger TOTAL on `start` resumes with the cosine stretched over TOTAL, so the
+# learning rate steps up to its value at that point of the longer schedule).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
 cache=${CACHE:-$HOME/.cache/dnr/torch/unet-default}
 kept=$root/Models/in-training/unet-default
 log=$cache-train.log
-total=30000
+total=${TOTAL:-30000}
 pattern="dnr_train.train diffusion .*--out $cache "  # this run only
 common=(--faces "$faces" --out "$cache" --unet default --batch 16 --lr 2e-4 --workers 1 --checkpoint-minutes 10 --log-every 50)
 
