@@ -3,8 +3,8 @@
 # today the default-size denoiser, 30 000 steps of batch 16 on 2 CPU cores.
 #
 #   scripts/train-background.sh start    resume from the checkpoint in the cache; on a machine without one, continue
-#                                        from the export committed in Models/in-training/ (fresh Adam moments, a new
-#                                        cosine over the steps left)
+#                                        from the export committed in Models/in-training/, or from Models/unet.* once
+#                                        the run is finished there (fresh Adam moments, a new cosine over the steps left)
 #   scripts/train-background.sh pause    SIGSTOP (before measuring speed or running an eval); `go` continues it
 #   scripts/train-background.sh stop     a clean stop: checkpoint and export at the current step
 #   scripts/train-background.sh keep     stop, copy the export into Models/in-training/ (commit it), start again
@@ -33,8 +33,9 @@ start() {
         args=(--models ../Models --resume --steps $total)
         echo "resuming from $cache/checkpoint.pt"
     else
-        [ -f "$kept/unet.card.json" ] || { echo "no checkpoint in $cache and no export in $kept: nothing to continue" >&2; exit 1; }
+        [ -f "$kept/unet.card.json" ] || kept=$root/Models  # the finished run, committed as the shipped denoiser
         done_steps=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$kept/unet.card.json")
+        [ "$done_steps" -lt "$total" ] || { echo "the export in $kept has $done_steps steps: nothing left of $total (set TOTAL)" >&2; exit 1; }
         models=$cache-models  # the committed networks with the kept export as unet.*
         mkdir -p "$models"
         ln -sf "$root"/Models/*.safetensors "$root"/Models/*.dat "$models/"
