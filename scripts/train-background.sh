@@ -33,13 +33,14 @@ start() {
         args=(--models ../Models --resume --steps $total)
         echo "resuming from $cache/checkpoint.pt"
     else
-        [ -f "$kept/unet.card.json" ] || kept=$root/Models  # the finished run, committed as the shipped denoiser
-        done_steps=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$kept/unet.card.json")
-        [ "$done_steps" -lt "$total" ] || { echo "the export in $kept has $done_steps steps: nothing left of $total (set TOTAL)" >&2; exit 1; }
-        models=$cache-models  # the committed networks with the kept export as unet.*
+        local from=$kept
+        [ -f "$from/unet.card.json" ] || from=$root/Models  # the finished run, committed as the shipped denoiser
+        done_steps=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$from/unet.card.json")
+        [ "$done_steps" -lt "$total" ] || { echo "the export in $from has $done_steps steps: nothing left of $total (set TOTAL)" >&2; exit 1; }
+        models=$cache-models  # the committed networks with that export as unet.*
         mkdir -p "$models"
         ln -sf "$root"/Models/*.safetensors "$root"/Models/*.dat "$models/"
-        ln -sf "$kept"/unet.* "$models/"
+        ln -sf "$from"/unet.* "$models/"
         args=(--models "$models" --from-models --steps $((total - done_steps)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi

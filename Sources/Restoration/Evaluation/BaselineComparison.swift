@@ -17,7 +17,7 @@ public struct BaselineRun: Sendable {
             throw EvaluationRunError.io("\(folder)/run.json: no evaluation run there (the baseline is another `dnr eval --out` folder)")
         }
         record = try JSONDecoder().decode(EvaluationRunRecord.self, from: Data(recordBytes))
-        guard let scores = try? String(contentsOfFile: folder + "/scores.csv", encoding: .utf8) else {
+        guard let scores = try? String(contentsOfFile: folder + "/" + EvaluationRun.scoresFile, encoding: .utf8) else {
             let zipped = FileManager.default.fileExists(atPath: folder + "/scores.csv.gz")
             throw EvaluationRunError.io("\(folder)/scores.csv: missing" + (zipped ? " (gunzip -k scores.csv.gz there first)" : ""))
         }

@@ -35,16 +35,17 @@ public struct EvaluationRun {
         self.seed = seed
     }
 
-    var scoresPath: String { folder + "/scores.csv" }
+    static let scoresFile = "scores.csv"
+    var scoresPath: String { folder + "/" + Self.scoresFile }
+    var descriptorsPath: String { folder + "/descriptors.csv" }
+    var effectsPath: String { folder + "/guidance_effect.csv" }
 
     /// Faces (of any setting) whose scores are in `folder`'s scores.csv so far — a header, then a line per face
     /// and method — counted cheaply, for the progress of shards writing there.
     public static func scoredFaceCount(folder: String, methods: Int) -> Int {
-        guard let data = FileManager.default.contents(atPath: folder + "/scores.csv") else { return 0 }
+        guard let data = FileManager.default.contents(atPath: folder + "/" + scoresFile) else { return 0 }
         return max(0, data.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } - 1) / max(1, methods)
     }
-    var descriptorsPath: String { folder + "/descriptors.csv" }
-    var effectsPath: String { folder + "/guidance_effect.csv" }
 
     /// Checks `record` against the folder's run.json (or writes it), then scores every face of every
     /// setting not scored yet (in this shard); `advance` is called once per face and setting.
