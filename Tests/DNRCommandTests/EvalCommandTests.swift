@@ -46,6 +46,10 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         // The claims that the methods run allow: ipc vs bicubic, net2 vs ipc, net4 vs ipc (no net3, so no share).
         #expect(report.contains("#### The paper's claims, setting `paper`") && report.contains("ipc has a higher SSIM than bicubic"))
         #expect(report.contains("net4's IDS is within 0.02 of the IPC's") && !report.contains("net3"))
+        // The faces grouped by the scale they were degraded with: every face in one bin, each once.
+        let strength = report.components(separatedBy: "#### By degradation strength, setting `paper`").last!.components(separatedBy: "####")[0]
+        let ipcFaces = strength.split(separator: "\n").filter { $0.contains("| ipc |") }.map { Int($0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces))! }
+        #expect(report.contains("By degradation strength") && ipcFaces.reduce(0, +) == 4, "\(strength)")
         // The weights are named by their hashes.
         let unetHash = try String(decoding: runShaSum(weights + "/unet.safetensors").prefix(16), as: UTF8.self)
         #expect(report.contains("`unet.safetensors` sha256 `\(unetHash)…`"), "\(report)")

@@ -48,6 +48,16 @@ import Testing
         #expect(fixed == DegradationParameters(blurSigma: drawn.blurSigma, scale: drawn.scale, noiseSigma: drawn.noiseSigma, jpegQuality: 77))
     }
 
+    @Test func drawingAloneGivesTheParametersOfTheDegradation() throws {
+        let ranges = DegradationRanges.paper(resolution: 64)
+        for seed: UInt64 in [0, 5, 42, 1 << 40] {
+            let (_, applied) = try Degradation.random(clean, ranges: ranges, seed: seed)
+            #expect(Degradation.parameters(ranges: ranges, seed: seed) == applied)
+        }
+        let (_, fixed) = try Degradation.random(clean, ranges: ranges, fixed: PartialDegradation(scale: 2), seed: 9)
+        #expect(Degradation.parameters(ranges: ranges, fixed: PartialDegradation(scale: 2), seed: 9) == fixed)
+    }
+
     @Test func noiseHasTheRequestedSigma() {
         let grey = RGBImage(width: 128, height: 128, fill: (0.5, 0.5, 0.5))
         var generator = SeededGenerator(seed: 3)

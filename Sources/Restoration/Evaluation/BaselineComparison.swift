@@ -44,7 +44,7 @@ public struct BaselineRun: Sendable {
                 for measure in ScoreMeasure.allCases {
                     let d = meanWithInterval(pairs.map { measure.value($0.0.scores) - measure.value($0.1.scores) })
                     let scale = measure == .samePerson ? 100.0 : 1
-                    line += " \(Self.signed(scale * d.mean, measure.digits)) ± \(EvaluationReport.fmt(scale * d.halfWidth, measure.digits)) |"
+                    line += " \(EvaluationReport.signed(scale * d.mean, measure.digits)) ± \(EvaluationReport.fmt(scale * d.halfWidth, measure.digits)) |"
                 }
                 lines.append(line)
             }
@@ -60,6 +60,4 @@ public struct BaselineRun: Sendable {
     }
 
     static func key(_ row: ScoredOutput) -> String { "\(row.setting.rawValue)/\(row.index)/\(row.file)/\(row.method.rawValue)" }
-
-    static func signed(_ x: Double, _ digits: Int) -> String { (x >= 0 ? "+" : "−") + EvaluationReport.fmt(abs(x), digits) }
 }

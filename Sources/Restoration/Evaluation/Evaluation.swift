@@ -74,6 +74,11 @@ public final class Evaluator {
         return (face, x, p)
     }
 
+    /// The parameters `degrade` draws for this setting and seed, without degrading a face.
+    public func degradationParameters(setting: EvaluationSetting, seed: UInt64) -> DegradationParameters {
+        Degradation.parameters(ranges: setting.ranges(resolution: resolution), seed: seed)
+    }
+
     public func restore(_ degraded: RGBImage, method: EvaluationMethod, seed: UInt64) -> RGBImage {
         let x = degraded.tensor()
         switch method {

@@ -68,6 +68,8 @@ public enum EvaluationReport {
     }
 
     static func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+    /// A difference with its sign: +0.12, −0.03.
+    static func signed(_ x: Double, _ digits: Int) -> String { (x >= 0 ? "+" : "−") + fmt(abs(x), digits) }
 
     /// Descriptor lines: "setting,index,method,v1;v2;…" (method "truth" for the ground truth).
     public static func descriptorLine(setting: EvaluationSetting, index: Int, method: String, _ d: [Float]) -> String {

@@ -133,6 +133,9 @@ public struct EvaluationRun {
         report += EvaluationReport.identityTable(descriptors: descriptors, identities: identities, count: files.count, methods: methods)
         report += EvaluationReport.guidanceEffectTable(EvaluationReport.parseEffects((try? String(contentsOfFile: effectsPath, encoding: .utf8)) ?? ""),
                                                        count: files.count, settings: settings)
+        report += EvaluationReport.degradationStrengthTable(
+            rows, resolution: evaluator.resolution, scaleRange: { $0.ranges(resolution: evaluator.resolution).scale },
+            scale: { setting, index in evaluator.degradationParameters(setting: setting, seed: Self.imageSeed(seed: seed, setting: setting, index: index)).scale })
         report += EvaluationClaims.markdown(rows)
         report += """
 
