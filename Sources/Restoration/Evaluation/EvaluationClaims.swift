@@ -30,7 +30,7 @@ public enum EvaluationClaims {
             let digits = measure == .psnr ? 2 : 4
             return Claim(statement: "\(better.rawValue) \(measure == .perceptual ? "has a lower" : "has a higher") \(measure.rawValue) than \(worse.rawValue)",
                          holds: mean > 0, firm: abs(mean) > half,
-                         evidence: "\(fmt(a, digits)) vs \(fmt(b, digits)); paired difference \(fmt(sign * mean, digits)) ± \(fmt(half, digits))")
+                         evidence: "\(fmt(a, digits)) vs \(fmt(b, digits)); paired difference \(EvaluationReport.signed(sign * mean, digits)) ± \(fmt(half, digits))")
         }
         func mean(_ method: EvaluationMethod, _ key: (ScoredOutput) -> Double) -> Double {
             meanWithInterval(byMethod[method]!.values.map(key)).mean
