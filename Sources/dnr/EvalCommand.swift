@@ -30,7 +30,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "paper, extreme or both.") var setting: Setting = .both
     @Option(parsing: .upToNextOption, help: "Methods: bicubic ipc net1 net2 net3 net4.") var methods: [EvaluationMethod] = [.bicubic, .ipc, .net2, .net3, .net4]
     @Option(help: "Seed of the degradations and the diffusion noise.") var seed: UInt64 = 0
-    @Option(help: "Folder with the trained networks (default Models).") var weights = "Models"
+    @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
     @Option(help: "Output folder for the report, scores.csv and grids.") var out: String
     @OptionGroup var sampling: SamplerOptions
     var steps: Int? { sampling.settings.steps }
@@ -71,6 +71,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         EngineRuntime.prepare(threads: threads)
         let recognizer = try FaceRecognizer.loadDefault()
+        let weights = ModelStore.folder(self.weights)
         let conditioner = try ModelStore.loadConditioner(from: weights)
         let pipeline = methods.contains(where: \.needsDiffusion) ? try RestorationPipeline.load(from: weights) : nil
         let evaluator = Evaluator(conditioner: conditioner, pipeline: pipeline, recognizer: recognizer)

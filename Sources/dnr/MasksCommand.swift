@@ -26,7 +26,7 @@ struct MasksCommand: ParsableCommand {
     @Option(help: "paper or extreme.") var setting: EvaluationSetting = .paper
     @Option(help: "Seed of the degradations (dnr eval's).") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "δ of the proxy mask M′.") var delta: Float = 0.04
-    @Option(help: "Folder with the trained networks (default Models).") var weights = "Models"
+    @Option(help: "Folder with the trained networks (default: the project's Models/).") var weights: String?
     @Option(help: "Folder for the sheet of masks (optional).") var out: String?
 
     func validate() throws {
@@ -36,6 +36,7 @@ struct MasksCommand: ParsableCommand {
 
     func run() throws {
         EngineRuntime.prepare()
+        let weights = ModelStore.folder(self.weights)
         let pipeline = try RestorationPipeline.load(from: weights)
         let evaluator = Evaluator(conditioner: pipeline.conditioner, pipeline: pipeline, recognizer: try FaceRecognizer.loadDefault())
         let files = try EvaluationFaces(folder: data, split: split, limit: limit).files

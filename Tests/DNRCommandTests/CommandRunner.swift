@@ -18,10 +18,11 @@ func dnrExecutable() -> String {
 }
 
 /// `environment` replaces variables of this process's environment (nil removes one).
-func runDNR(_ arguments: [String], environment: [String: String?] = [:]) throws -> CommandResult {
+func runDNR(_ arguments: [String], environment: [String: String?] = [:], directory: String? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: dnrExecutable())
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !environment.isEmpty {
         var merged = ProcessInfo.processInfo.environment
         for (name, value) in environment { merged[name] = value }

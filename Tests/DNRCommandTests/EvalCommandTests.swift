@@ -32,6 +32,15 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         return folder
     }
 
+    @Test func withoutWeightsItUsesTheProjectModelsFromAnyFolder() throws {
+        let data = try faces(), elsewhere = try scratchFolder()
+        let result = try runDNR(["eval", "--data", data, "--setting", "paper", "--methods", "ipc", "--limit", "1", "--out", "eval"], directory: elsewhere)
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try String(contentsOfFile: elsewhere + "/eval/report.md", encoding: .utf8)
+        let ipcHash = try String(decoding: runShaSum(packageRoot + "/Models/ipc.safetensors").prefix(16), as: UTF8.self)
+        #expect(report.contains("`ipc.safetensors` sha256 `\(ipcHash)…`"), "\(report)")
+    }
+
     @Test func reportOnAFourImageRunAndResume() throws {
         let data = try faces(), weights = try tinyWeights(), out = try scratchFolder() + "/eval"
         let arguments = ["eval", "--data", data, "--setting", "paper", "--methods", "bicubic", "ipc", "net2", "net4",

@@ -27,6 +27,12 @@ public enum ModelStore {
     public static let unetFile = "unet.safetensors"
     public static let maskFile = "mask.safetensors"
 
+    /// `folder` when given, else the project's Models/ (the first of `ModelLocator`'s candidates that holds
+    /// `file`), else "Models", so that the error names the folder the user would expect.
+    public static func folder(_ folder: String?, holding file: String = unetFile) -> String {
+        folder ?? ModelLocator.path(of: file).map { String($0.dropLast(file.count + 1)) } ?? "Models"
+    }
+
     public static func save<C: Encodable>(_ module: Module, configuration: C, to path: String, dtype: SafetensorsDType = .f32,
                                           metadata: [String: String] = [:]) throws {
         let config = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)

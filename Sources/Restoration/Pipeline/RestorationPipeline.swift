@@ -20,7 +20,7 @@ public final class RestorationPipeline {
 
     /// Loads the three networks from `folder` (default: the project's Models/) and the recognizer.
     public static func load(from folder: String? = nil) throws(ModelStoreError) -> RestorationPipeline {
-        let folder = folder ?? ModelLocator.path(of: ModelStore.unetFile).map { String($0.dropLast(ModelStore.unetFile.count + 1)) } ?? "Models"
+        let folder = ModelStore.folder(folder)
         let conditioner = try ModelStore.loadConditioner(from: folder)
         let unet = try ModelStore.loadUNet(from: folder)
         guard conditioner.configuration.resolution == unet.configuration.resolution else {

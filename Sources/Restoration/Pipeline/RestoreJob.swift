@@ -38,7 +38,7 @@ public enum FaceRestorer {
     /// Loads the networks from `folder` (default: the project's Models/); the IPC alone needs no UNet or mask.
     public static func load(from folder: String? = nil, conditionerOnly: Bool) throws(ModelStoreError) -> FaceRestorer {
         guard conditionerOnly else { return .pipeline(try RestorationPipeline.load(from: folder)) }
-        let folder = folder ?? ModelLocator.path(of: ModelStore.conditionerFile).map { String($0.dropLast(ModelStore.conditionerFile.count + 1)) } ?? "Models"
+        let folder = ModelStore.folder(folder, holding: ModelStore.conditionerFile)
         let conditioner = try ModelStore.loadConditioner(from: folder)
         do { return .conditionerOnly(conditioner, try FaceRecognizer.loadDefault()) } catch { throw .recognizer(error) }
     }
