@@ -92,7 +92,7 @@ public enum Degradation {
     public static func random(_ image: RGBImage, ranges: DegradationRanges, fixed: PartialDegradation = .init(),
                               seed: UInt64) throws(ImageError) -> (RGBImage, DegradationParameters) {
         var generator = SeededGenerator(seed: seed)
-        let parameters = draw(ranges: ranges, fixed: fixed, using: &generator)
+        let parameters = fixed.override(ranges.draw(using: &generator))
         let degraded = try apply(parameters, to: image, noise: &generator)
         return (degraded, parameters)
     }
@@ -101,11 +101,7 @@ public enum Degradation {
     /// by how strongly they were degraded).
     public static func parameters(ranges: DegradationRanges, fixed: PartialDegradation = .init(), seed: UInt64) -> DegradationParameters {
         var generator = SeededGenerator(seed: seed)
-        return draw(ranges: ranges, fixed: fixed, using: &generator)
-    }
-
-    private static func draw(ranges: DegradationRanges, fixed: PartialDegradation, using generator: inout SeededGenerator) -> DegradationParameters {
-        fixed.override(ranges.draw(using: &generator))
+        return fixed.override(ranges.draw(using: &generator))
     }
 }
 
