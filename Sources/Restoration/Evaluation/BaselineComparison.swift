@@ -17,9 +17,10 @@ public struct BaselineRun: Sendable {
             throw EvaluationRunError.io("\(folder)/run.json: no evaluation run there (the baseline is another `dnr eval --out` folder)")
         }
         record = try JSONDecoder().decode(EvaluationRunRecord.self, from: Data(recordBytes))
-        guard let scores = try? String(contentsOfFile: folder + "/" + EvaluationRun.scoresFile, encoding: .utf8) else {
-            let zipped = FileManager.default.fileExists(atPath: folder + "/scores.csv.gz")
-            throw EvaluationRunError.io("\(folder)/scores.csv: missing" + (zipped ? " (gunzip -k scores.csv.gz there first)" : ""))
+        let file = EvaluationRun.scoresFile
+        guard let scores = try? String(contentsOfFile: folder + "/" + file, encoding: .utf8) else {
+            let zipped = FileManager.default.fileExists(atPath: folder + "/\(file).gz")
+            throw EvaluationRunError.io("\(folder)/\(file): missing" + (zipped ? " (gunzip -k \(file).gz there first)" : ""))
         }
         rows = EvaluationReport.parse(csv: scores)
         let differing = record.differences(from: current)
