@@ -65,9 +65,20 @@ stop() {
     tail -n 2 "$log"
 }
 
+# A run paused while it starts up (right after `keep`) has been seen running on; so check, and stop it again.
+pause() {
+    running || { echo "not running"; return; }
+    for _ in 1 2 3 4 5; do
+        pkill -STOP -f "$pattern"
+        sleep 1
+        if ! ps -o stat= -p "$(pgrep -d, -f "$pattern")" | grep -qv '^T'; then echo paused; return; fi
+    done
+    echo "could not pause: $(ps -o pid=,stat= -p "$(pgrep -d, -f "$pattern")" | tr '\n' ' ')" >&2; exit 1
+}
+
 case "${1:-status}" in
     start) start ;;
-    pause) pkill -STOP -f "$pattern" && echo paused ;;
+    pause) pause ;;
     go) pkill -CONT -f "$pattern" && echo continuing ;;
     stop) stop ;;
     keep)
