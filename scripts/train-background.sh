@@ -32,23 +32,28 @@ pattern="dnr_train.train $task .*--out $cache "  # this run only
 common=(--faces "$faces" --out "$cache" "${options[@]}" --batch 16 --workers 1 --checkpoint-minutes 10 --log-every 50)
 
 running() { pgrep -of "$pattern" > /dev/null; }
+card_steps() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$1/$name.card.json"; }
+# A run continued from an export counts its own steps from 0; base-steps (beside its checkpoint, and copied beside its
+# export by `keep`) holds the steps its starting point had, so TOTAL stays the steps in all.
+base_steps() { cat "$1/base-steps" 2> /dev/null || echo 0; }
 
 start() {
     if running; then echo "already running (pid $(pgrep -of "$pattern"))"; return; fi
     mkdir -p "$cache"
     cd "$root/python"
     if [ -f "$cache/checkpoint.pt" ]; then
-        args=(--models ../Models --resume --steps $total)
+        args=(--models ../Models --resume --steps $((total - $(base_steps "$cache"))))
         echo "resuming from $cache/checkpoint.pt"
     else
         local from=$kept
         [ -f "$from/$name.card.json" ] || from=$root/Models  # the finished run, committed as the shipped network
-        done_steps=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$from/$name.card.json")
+        done_steps=$(( $(base_steps "$from") + $(card_steps "$from") ))
         [ "$done_steps" -lt "$total" ] || { echo "the export in $from has $done_steps steps: nothing left of $total (set TOTAL)" >&2; exit 1; }
         models=$cache-models  # the committed networks with that export as $name.*
         mkdir -p "$models"
         ln -sf "$root"/Models/*.safetensors "$root"/Models/*.dat "$models/"
         ln -sf "$from"/$name.* "$models/"
+        echo "$done_steps" > "$cache/base-steps"
         args=(--models "$models" --from-models --steps $((total - done_steps)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi
@@ -85,11 +90,13 @@ case "${1:-status}" in
         stop
         mkdir -p "$kept"
         cp "$cache/$name.safetensors" "$cache/$name.card.json" "$kept/"
-        echo "kept step $(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$kept/$name.card.json") in $kept"
+        if [ -f "$cache/base-steps" ]; then cp "$cache/base-steps" "$kept/"; else rm -f "$kept/base-steps"; fi
+        echo "kept step $(( $(base_steps "$kept") + $(card_steps "$kept") )) in all in $kept"
         start ;;
     status)
         if running; then echo "running (pid $(pgrep -of "$pattern"))"; else echo "not running"; fi
-        [ -f "$cache/log.csv" ] && echo "last step: $(tail -n 1 "$cache/log.csv" | cut -d, -f1)"
+        last=$(tail -n 1 "$cache/log.csv" 2> /dev/null | cut -d, -f1)
+        [[ "$last" =~ ^[0-9]+$ ]] && echo "last step: $(( $(base_steps "$cache") + last )) of $total"
         [ -f "$cache/validation.csv" ] && tail -n 3 "$cache/validation.csv" ;;
     *) sed -n 2,13p "$0"; exit 2 ;;
 esac
