@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The export of the run in progress (Models/in-training/) against a committed evaluation, as each milestone of issue 17
+# is measured: the committed networks with the export swapped in, `dnr eval --jobs 2`, then the report again with
+# --baseline, paired face by face. The background run (scripts/train-background.sh) is paused while it evaluates.
+#
+#   scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]
+#
+#   OUT       the run's folder (resumable: run it again to go on)
+#   BASELINE  a committed evaluation to pair against (default docs/eval-dev800-30000; its scores.csv.gz is unzipped
+#             into a copy under OUT)
+#   options   e.g. --limit 200 --methods ipc net2 net4 (default: all 800 dev faces, both settings, bicubic ipc net1–net4)
+#
+# Environment: RUN (denoiser or ipc, as train-background.sh), FACES (default ../shared/data/faces).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:?usage: scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]}")
+shift
+baseline=$root/docs/eval-dev800-30000
+if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then baseline=$(realpath "$1"); shift; fi
+options=("$@")
+[ ${#options[@]} -gt 0 ] || options=(--setting both --methods bicubic ipc net1 net2 net3 net4)
+case "${RUN:-denoiser}" in
+    denoiser) folder=unet-default name=unet ;;
+    ipc) folder=ipc name=ipc ;;
+    *) echo "RUN is denoiser or ipc, not ${RUN}" >&2; exit 2 ;;
+esac
+export_dir=$root/Models/in-training/$folder
+[ -f "$export_dir/$name.safetensors" ] || { echo "no export in $export_dir" >&2; exit 1; }
+faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
+dnr=$root/.build/release/dnr
+[ -x "$dnr" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+
+weights=$out.weights  # the committed networks with the export as $name.*
+mkdir -p "$weights" "$out"
+ln -sf "$root"/Models/*.safetensors "$root"/Models/*.card.json "$root"/Models/*.dat "$weights/"
+ln -sf "$export_dir/$name.safetensors" "$export_dir/$name.card.json" "$weights/"
+base=$out.baseline  # the baseline with its scores unzipped (committed reports keep them gzipped)
+mkdir -p "$base"
+cp "$baseline/run.json" "$base/"
+if [ -f "$baseline/scores.csv" ]; then cp "$baseline/scores.csv" "$base/"; else gunzip -c "$baseline/scores.csv.gz" > "$base/scores.csv"; fi
+
+paused=no
+if RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" status | grep -q '^running'; then
+    RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" pause && paused=yes
+fi
+continue_training() { if [ $paused = yes ]; then RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" go; fi; }
+trap continue_training EXIT
+
+"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --jobs 2 "${options[@]}"
+"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --baseline "$base" "${options[@]}"
