@@ -5,7 +5,9 @@ committed IPC, then:
 - the mean power spectrum of g(x) and of x along y and along x (the face's centre, 48 px), each over the truth's;
   a line pattern shows as a ratio along y above the ratio along x at the same frequency;
 - dlib's distance to the truth after a [1 2 1]/4 smoothing along y (which removes lines of period ~2 px) against the
-  same smoothing along x: if the identity rested on the lines, smoothing along y would cost more.
+  same smoothing along x: if the identity rested on the lines, smoothing along y would cost more;
+- the power of Eq. 4's identity gradient (D_cos to the truth, with respect to g(x) and to x) along y over along x per
+  frequency: what the identity term asks the IPC to draw.
 
     cd python && python3 ../scripts/diagnostics/ipc_line_spectrum.py --faces ../../shared/data/faces --count 300 --setting extreme
 """
@@ -19,7 +21,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 from dnr_train import data, degradation, weights  # noqa: E402
-from dnr_train.dlib_model import FaceRecognizer  # noqa: E402
+from dnr_train.dlib_model import FaceRecognizer, identity_loss  # noqa: E402
 
 MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "Models")
 
@@ -81,6 +83,14 @@ def main():
         for axis, name in ((2, "y"), (3, "x")):
             change = distance(smoothed(restored, axis)) - before
             print(f"smoothed along {name}: distance {change.mean():+.4f} ± {1.96 * change.std() / len(change) ** 0.5:.4f} (95 %)")
+    gradients = {}
+    for name, images in (("g(x)", restored), ("x", x)):
+        images = images.clone().requires_grad_(True)
+        identity_loss(recognizer(images), reference).sum().backward()
+        gradients[name] = spectrum(images.grad, 2) / spectrum(images.grad, 3)
+    print("identity gradient's power along y over along x\ncycles/px   g(x)    x")
+    for k in range(1, len(gradients["x"])):
+        print(f"{k / 48:9.3f}   {gradients['g(x)'][k]:.2f}    {gradients['x'][k]:.2f}")
 
 
 if __name__ == "__main__":
