@@ -5,9 +5,9 @@
 #
 #   scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]
 #
-#   OUT       the run's folder (resumable: run it again to go on)
-#   BASELINE  a committed evaluation to pair against (default docs/eval-dev800-30000; its scores.csv.gz is unzipped
-#             into a copy under OUT)
+#   OUT       the run's folder (resumable: run it again to go on); the weights it scores are linked in OUT.weights
+#   BASELINE  a committed evaluation to pair against (default docs/eval-dev800-30000; copied to OUT.baseline with its
+#             scores.csv.gz unzipped)
 #   options   e.g. --limit 200 --methods ipc net2 net4 (default: all 800 dev faces, both settings, bicubic ipc net1–net4)
 #
 # Environment: RUN (denoiser or ipc, as train-background.sh), FACES (default ../shared/data/faces).
