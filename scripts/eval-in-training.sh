@@ -19,11 +19,7 @@ baseline=$root/docs/eval-dev800-30000
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then baseline=$(realpath "$1"); shift; fi
 options=("$@")
 [ ${#options[@]} -gt 0 ] || options=(--setting both --methods bicubic ipc net1 net2 net3 net4)
-case "${RUN:-denoiser}" in
-    denoiser) folder=unet-default name=unet ;;
-    ipc) folder=ipc name=ipc ;;
-    *) echo "RUN is denoiser or ipc, not ${RUN}" >&2; exit 2 ;;
-esac
+source "$root/scripts/training-runs.sh"
 export_dir=$root/Models/in-training/$folder
 [ -f "$export_dir/$name.safetensors" ] || { echo "no export in $export_dir" >&2; exit 1; }
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
@@ -40,10 +36,10 @@ cp "$baseline/run.json" "$base/"
 if [ -f "$baseline/scores.csv" ]; then cp "$baseline/scores.csv" "$base/"; else gunzip -c "$baseline/scores.csv.gz" > "$base/scores.csv"; fi
 
 paused=no
-if RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" status | grep -q '^running'; then
-    RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" pause && paused=yes
+if "$root/scripts/train-background.sh" status | grep -q '^running'; then
+    "$root/scripts/train-background.sh" pause && paused=yes
 fi
-continue_training() { if [ $paused = yes ]; then RUN=${RUN:-denoiser} "$root/scripts/train-background.sh" go; fi; }
+continue_training() { if [ $paused = yes ]; then "$root/scripts/train-background.sh" go; fi; }
 trap continue_training EXIT
 
 "$dnr" eval --data "$faces" --weights "$weights" --out "$out" --jobs 2 "${options[@]}"

@@ -19,11 +19,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
-case "${RUN:-denoiser}" in
-    denoiser) task=diffusion name=unet folder=unet-default default_total=45000 options=(--unet default --lr 2e-4) ;;
-    ipc) task=ipc name=ipc folder=ipc default_total=30000 options=(--lr 3e-4) ;;
-    *) echo "RUN is denoiser or ipc, not ${RUN}" >&2; exit 2 ;;
-esac
+source "$root/scripts/training-runs.sh"
 cache=${CACHE:-$HOME/.cache/dnr/torch/$folder}
 kept=$root/Models/in-training/$folder
 log=$cache-train.log
