@@ -17,8 +17,8 @@ out=$(realpath -m "${1:?usage: scripts/eval-in-training.sh OUT [BASELINE] [dnr e
 shift
 baseline=$root/docs/eval-dev800-30000
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then baseline=$(realpath "$1"); shift; fi
-options=("$@")
-[ ${#options[@]} -gt 0 ] || options=(--setting both --methods bicubic ipc net1 net2 net3 net4)
+eval_options=("$@")
+[ ${#eval_options[@]} -gt 0 ] || eval_options=(--setting both --methods bicubic ipc net1 net2 net3 net4)
 source "$root/scripts/training-runs.sh"
 export_dir=$root/Models/in-training/$folder
 [ -f "$export_dir/$name.safetensors" ] || { echo "no export in $export_dir" >&2; exit 1; }
@@ -42,5 +42,5 @@ fi
 continue_training() { if [ $paused = yes ]; then "$root/scripts/train-background.sh" go; fi; }
 trap continue_training EXIT
 
-"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --jobs 2 "${options[@]}"
-"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --baseline "$base" "${options[@]}"
+"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --jobs 2 "${eval_options[@]}"
+"$dnr" eval --data "$faces" --weights "$weights" --out "$out" --baseline "$base" "${eval_options[@]}"

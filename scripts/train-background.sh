@@ -25,7 +25,7 @@ kept=$root/Models/in-training/$folder
 log=$cache-train.log
 total=${TOTAL:-$default_total}
 pattern="dnr_train.train $task .*--out $cache "  # this run only
-common=(--faces "$faces" --out "$cache" "${options[@]}" --batch 16 --workers 1 --checkpoint-minutes 10 --log-every 50)
+common=(--faces "$faces" --out "$cache" "${train_options[@]}" --batch 16 --workers 1 --checkpoint-minutes 10 --log-every 50)
 
 running() { pgrep -of "$pattern" > /dev/null; }
 card_steps() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['steps'])" "$1/$name.card.json"; }
