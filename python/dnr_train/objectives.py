@@ -1,12 +1,22 @@
 """The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M,
 ŷ_{0,t} again (ε̂ held or re-evaluated), scored against y_0 with the identity loss plus λ times the
 face-perceptual distance, plus μ times M's coverage (where the guidance changes nothing, only the
-coverage term decides, so M stays off there). The IPC's (Eq. 4) and the denoiser's (Eq. 5) are a line each, in train.py."""
+coverage term decides, so M stays off there). The IPC's (Eq. 4; its optional smoothing is here) and the denoiser's (Eq. 5) are a line each, in train.py."""
 import torch
+import torch.nn.functional as F
 
 from . import guidance, schedule
 from .dlib_model import identity_loss
 from .networks import proxy_mask
+
+
+def binomial_smoothed(images):
+    """Images blurred by [1 2 1]/4 along x and along y (edges mirrored): the near-Nyquist detail removed, a
+    component at f cycles/px kept at cos²(πf) per axis. The IPC's identity term can score g(x) through it
+    (--identity-smoothing), so that dlib's gradient no longer pays for thin lines (docs/ipc-milestone-eval.md)."""
+    taps = images.new_tensor([1.0, 2.0, 1.0]) / 4
+    kernel = (taps[:, None] * taps[None, :]).expand(images.shape[1], 1, 3, 3)
+    return F.conv2d(F.pad(images, (1, 1, 1, 1), mode="reflect"), kernel, groups=images.shape[1])
 
 
 def mask_timesteps(n, generator, limit=400):

@@ -211,3 +211,39 @@ def test_logistic_noise_makes_the_threshold_a_bernoulli_draw():
     assert abs(draws.mean().item()) < 0.02 and abs(draws.var().item() - np.pi ** 2 / 3) < 0.05
     half = logistic_noise((200_000,), 0.5, torch.Generator().manual_seed(4)).double()
     assert abs(half.var().item() - np.pi ** 2 / 12) < 0.02
+
+
+def test_binomial_smoothing_keeps_cos_squared_of_each_frequency():
+    """[1 2 1]/4 per axis: a row pattern at f cycles/px is scaled by cos²(πf); Nyquist lines vanish, constants stay."""
+    from dnr_train.objectives import binomial_smoothed
+    y = torch.arange(32, dtype=torch.float64)[:, None].expand(32, 32)
+    lines = torch.cos(np.pi * y)  # alternate rows: the Nyquist frequency along y
+    assert binomial_smoothed(lines[None, None]).abs().max().item() < 1e-12
+    f = 0.3
+    wave = torch.cos(2 * np.pi * f * y.T)  # along x this time
+    smoothed = binomial_smoothed(wave[None, None].repeat(1, 3, 1, 1))
+    expected = np.cos(np.pi * f) ** 2 * wave
+    assert torch.allclose(smoothed[0, :, :, 1:-1], expected[:, 1:-1].expand(3, 32, 30), atol=1e-12)
+    assert torch.allclose(binomial_smoothed(torch.full((1, 3, 8, 8), 0.7, dtype=torch.float64)), torch.tensor(0.7, dtype=torch.float64))
+
+
+def test_identity_smoothing_scores_the_blurred_restoration_in_training_only(repo, tmp_path):
+    """--identity-smoothing: Eq. 4's identity term on b(g(x)) while training, on g(x) in validation; L1 unchanged."""
+    from dnr_train import train as trainer
+    from dnr_train.dlib_model import identity_loss
+    from dnr_train.objectives import binomial_smoothed
+    run = trainer.Run(trainer.parse(["ipc", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                     os.path.join(repo, "Models"), "--out", str(tmp_path / "out"), "--steps", "1",
+                                     "--config", json.dumps(TINY["ipc"]), "--identity-smoothing", "--device", "cpu",
+                                     "--precision", "fp32"]))
+    torch.manual_seed(3)
+    clean, degraded = torch.rand(2, 3, 64, 64) * 2 - 1, torch.rand(2, 3, 64, 64) * 2 - 1
+    with torch.no_grad():
+        restored = run.model(degraded)
+        target = run.recognizer(clean)
+        l1 = (restored - clean).abs().mean()
+        smoothed = l1 + identity_loss(run.recognizer(binomial_smoothed(restored)), target).mean()
+        plain = l1 + identity_loss(run.recognizer(restored), target).mean()
+        assert abs(run.loss(run.model, clean, degraded)[0].item() - smoothed.item()) <= 1e-5 * smoothed.item()
+        assert abs(run.loss(run.model, clean, degraded, noise_seed=7)[0].item() - plain.item()) <= 1e-5 * plain.item()
+        assert abs(smoothed.item() - plain.item()) > 1e-4
