@@ -57,10 +57,12 @@ def main():
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--setting", choices=["paper", "extreme"], default="extreme")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--ipc", default=os.path.join(MODELS, "ipc.safetensors"),
+                    help="the IPC's weights (default the committed ones; e.g. ../Models/in-training/ipc/ipc.safetensors)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     recognizer = FaceRecognizer(os.path.join(MODELS, "dlib_face_recognition_resnet_model_v1.dat"))
-    ipc = weights.load("ipc", os.path.join(MODELS, "ipc.safetensors")).eval()
+    ipc = weights.load("ipc", args.ipc).eval()
     faces = data.load_faces(args.faces, 64, split="dev")[: args.count].float() / 255
     truth = faces * 2 - 1
     x = degraded(faces, args.setting, args.seed) * 2 - 1
