@@ -270,7 +270,7 @@ class Run:
         state = {"model": self.model.state_dict(), "ema": self.ema.state_dict(), "optimizer": self.optimizer.state_dict(),
                  "step": self.step, "ema_updates": self.ema_updates, "elapsed": elapsed, "config": self.model.cfg,
                  "validation_at_start": self.validation_at_start, "started_from": self.started_from,
-                 "first_command": self.first_command}
+                 "first_command": self.first_command, "recent_losses": self.losses[-100:]}
         path = self.checkpoint_path()
         torch.save(state, path + ".partial")
         os.replace(path + ".partial", path)
@@ -292,6 +292,7 @@ class Run:
         # What the run began from and how it was started survive every resume (the card names them).
         self.started_from = state.get("started_from", self.started_from)
         self.first_command = state.get("first_command") or self.first_command
+        self.losses = list(state.get("recent_losses", []))  # the card's final loss spans the resume
         self.log(f"resumed at step {self.step}")
 
     def import_dnr_checkpoint(self, path):

@@ -68,6 +68,13 @@ def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
     card = json.load(open(tmp_path / "parts" / weights.card_path(weights.FILES[network]).split("/")[-1]))
     assert "--stop-at 3" in card["command"] and "--resume" in card["last_command"], card
     assert not re.search(r"(^| )/", card["command"] + " " + card["last_command"]), card
+    # Its final loss is the last steps' mean across the resume, and a resume with no steps left keeps it.
+    whole_card = json.load(open(tmp_path / "whole" / weights.card_path(weights.FILES[network]).split("/")[-1]))
+    assert card["final_loss_mean_last_100"] > 0
+    assert card["final_loss_mean_last_100"] == pytest.approx(whole_card["final_loss_mean_last_100"], rel=1e-4)
+    train(repo, network, tmp_path / "parts", "--steps", 6, "--resume", "--workers", 2)
+    again = json.load(open(tmp_path / "parts" / weights.card_path(weights.FILES[network]).split("/")[-1]))
+    assert again["final_loss_mean_last_100"] == card["final_loss_mean_last_100"]
     for key in ("model", "ema"):
         for name, value in whole[key].items():
             assert torch.allclose(value, parts[key][name], atol=1e-6), f"{key} {name}"
