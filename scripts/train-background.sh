@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The long runs of the model campaign (issue 17) in the background of a working session, with the PyTorch mirror on
 # 2 CPU cores, batch 16. RUN picks the network:
-#   RUN=denoiser (default)  the default-size denoiser: 30 000 steps (shipped), continued to 45 000 (TOTAL 45000)
-#   RUN=ipc                 the U-Net IPC: 10 100 steps (shipped), continued on a new cosine (TOTAL 30000); next in
-#                           line once the denoiser's run is committed (then fine-tune the denoiser on the new g(x))
+#   RUN=ipc (default)       the U-Net IPC: 10 100 steps (shipped), continued on a new cosine (TOTAL 30000) with
+#                           --identity-smoothing; in progress since session 26
+#   RUN=denoiser            the default-size denoiser: 30 000 steps, continued to 45 000 (TOTAL 45000; shipped in
+#                           session 26); next, fine-tuned on the new g(x) from Models/ with a larger TOTAL
 #
 #   scripts/train-background.sh start    resume from the checkpoint in the cache; on a machine without one, continue
 #                                        from the export committed in Models/in-training/, or from Models/ once the
