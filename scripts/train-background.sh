@@ -95,5 +95,5 @@ case "${1:-status}" in
         last=$(tail -n 1 "$cache/log.csv" 2> /dev/null | cut -d, -f1)
         [[ "$last" =~ ^[0-9]+$ ]] && echo "last step: $(( $(base_steps "$cache") + last )) of $total"
         [ -f "$cache/validation.csv" ] && tail -n 3 "$cache/validation.csv" ;;
-    *) sed -n 2,18p "$0"; exit 2 ;;
+    *) sed -n '2,/^set /{/^#/p}' "$0"; exit 2 ;;
 esac
