@@ -8,7 +8,8 @@
 #
 #   scripts/train-background.sh start    resume from the checkpoint in the cache; on a machine without one, continue
 #                                        from the export committed in Models/in-training/, or from Models/ once the
-#                                        run is finished there (fresh Adam moments, a new cosine over the steps left)
+#                                        run is finished there (fresh Adam moments; an unfinished run's cosine goes on
+#                                        where the export left it, a finished one's fine-tune gets a new cosine)
 #   scripts/train-background.sh pause    SIGSTOP (before measuring speed or running an eval); `go` continues it
 #   scripts/train-background.sh stop     a clean stop: checkpoint and export at the current step
 #   scripts/train-background.sh keep     stop, copy the export into Models/in-training/ (commit it), start again
@@ -33,13 +34,17 @@ card_steps() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[
 # A run continued from an export counts its own steps from 0; base-steps (beside its checkpoint, and copied beside its
 # export by `keep`) holds the steps its starting point had, so TOTAL stays the steps in all.
 base_steps() { cat "$1/base-steps" 2> /dev/null || echo 0; }
+# schedule-start holds the step where the run's cosine began, so a run continued from an export (its cache lost) goes
+# on along the same learning-rate schedule (--schedule-offset) instead of warming up to the peak rate again.
+schedule_start() { cat "$1/schedule-start" 2> /dev/null || base_steps "$1"; }
 
 start() {
     if running; then echo "already running (pid $(pgrep -of "$pattern"))"; return; fi
     mkdir -p "$cache"
     cd "$root/python"
     if [ -f "$cache/checkpoint.pt" ]; then
-        args=(--models ../Models --resume --steps $((total - $(base_steps "$cache"))))
+        args=(--models ../Models --resume --steps $((total - $(base_steps "$cache")))
+              --schedule-offset $(( $(base_steps "$cache") - $(schedule_start "$cache") )))
         echo "resuming from $cache/checkpoint.pt"
     else
         local from=$kept
@@ -50,8 +55,12 @@ start() {
         mkdir -p "$models"
         ln -sf "$root"/Models/*.safetensors "$root"/Models/*.dat "$models/"
         ln -sf "$from"/$name.* "$models/"
+        # A finished run (in Models/) is fine-tuned on a new cosine; an unfinished one goes on along its own.
+        local begun=$done_steps
+        [ "$from" = "$root/Models" ] || begun=$(schedule_start "$from")
         echo "$done_steps" > "$cache/base-steps"
-        args=(--models "$models" --from-models --steps $((total - done_steps)))
+        echo "$begun" > "$cache/schedule-start"
+        args=(--models "$models" --from-models --steps $((total - done_steps)) --schedule-offset $((done_steps - begun)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi
     nohup nice -n 5 python3 -m dnr_train.train $task "${common[@]}" "${args[@]}" >> "$log" 2>&1 &
@@ -87,7 +96,9 @@ case "${1:-status}" in
         stop
         mkdir -p "$kept"
         cp "$cache/$name.safetensors" "$cache/$name.card.json" "$kept/"
-        if [ -f "$cache/base-steps" ]; then cp "$cache/base-steps" "$kept/"; else rm -f "$kept/base-steps"; fi
+        for record in base-steps schedule-start; do
+            if [ -f "$cache/$record" ]; then cp "$cache/$record" "$kept/"; else rm -f "$kept/$record"; fi
+        done
         echo "kept step $(( $(base_steps "$kept") + $(card_steps "$kept") )) in all in $kept"
         start ;;
     status)

@@ -46,6 +46,9 @@ def parse(argv=None):
     ap.add_argument("--batch", type=int, default=16, help="per process")
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=int, default=100, help="steps of linear lr warm-up")
+    ap.add_argument("--schedule-offset", type=int, default=0,
+                    help="with --steps: this run begins this many steps into its cosine, which spans offset + --steps (an "
+                         "unfinished run continued from its export keeps its learning rate; the warm-up still applies)")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--identity-weight", type=float, default=1.0, help="ipc: λ of Eq. 4")
     ap.add_argument("--identity-smoothing", action="store_true",
@@ -245,7 +248,7 @@ class Run:
     # --- schedule ---
     def progress(self, elapsed):
         if self.args.steps:
-            return self.step / self.args.steps
+            return (self.args.schedule_offset + self.step) / (self.args.schedule_offset + self.args.steps)
         return elapsed / (self.args.minutes * 60)
 
     def learning_rate(self, elapsed):
@@ -456,6 +459,8 @@ def main(argv=None):
     args = parse(argv)
     if not (args.steps or args.minutes):
         sys.exit("give --steps or --minutes")
+    if args.schedule_offset and not args.steps:
+        sys.exit("--schedule-offset needs --steps (the schedule's length in steps)")
     if not 0 <= args.input_perturbation <= 1:
         sys.exit("--input-perturbation must be in 0…1 (Ning et al. use 0.1)")
     Run(args).train()

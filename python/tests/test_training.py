@@ -1,6 +1,7 @@
 """Training with the mirror: two gloo processes stay identical and lower the loss, the export loads
 in dnr and restores the same image, and a run stopped and resumed ends where an unbroken one does."""
 import json
+import math
 import os
 import re
 import shutil
@@ -155,6 +156,26 @@ def test_bf16_autocast_computes_the_same_loss_in_bf16(repo, tmp_path):
             losses[precision] = run.loss(run.model, clean, degraded, noise_seed=7)[0].item()
     difference = abs(losses["bf16"] - losses["fp32"]) / losses["fp32"]
     assert 1e-6 < difference < 2e-2, losses
+
+
+def test_a_schedule_offset_continues_the_cosine_of_the_longer_run(repo, tmp_path):
+    """--schedule-offset N --steps S: step k gets the learning rate of step N + k of a run of N + S steps (after warm-up)."""
+    from dnr_train import train as trainer
+
+    def run(*extra):
+        return trainer.Run(trainer.parse(["ipc", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                          os.path.join(repo, "Models"), "--out", str(tmp_path / "out"), "--lr", "1e-3",
+                                          "--config", json.dumps(TINY["ipc"]), "--device", "cpu", *extra]))
+
+    def rate(r, step):
+        r.step = step
+        return r.learning_rate(0)
+    whole, continued = run("--steps", "1000"), run("--steps", "600", "--schedule-offset", "400")
+    for k in (100, 300, 599):
+        assert abs(rate(continued, k) - rate(whole, 400 + k)) < 1e-12
+    assert abs(rate(whole, 400) - 1e-3 * (0.1 + 0.45 * (1 + math.cos(0.4 * math.pi)))) < 1e-12
+    assert rate(continued, 99) == pytest.approx(rate(whole, 499))  # warm-up ends at step 99
+    assert rate(continued, 49) == pytest.approx(0.5 * rate(whole, 449), rel=1e-2)  # and the continuation warms up again
 
 
 def test_sigterm_stops_after_a_step_with_a_checkpoint_and_an_export(repo, tmp_path):
