@@ -57,3 +57,26 @@ def mask_objective_terms(recognizer, setup, mask, update_scale, reevaluate_with=
         restored = guidance.predicted_start(updated, epsilon, setup["alpha_bar"])
         return identity_loss(recognizer(restored), setup["truth"]).mean(), \
             recognizer.perceptual_distance(restored, setup["clean"]).mean(), mask.mean()
+
+
+def mask_inputs(ipc, degraded, delta):
+    """What the sub-branch reads from an IPC: its first-scale features and the proxy M′ of its g(x)."""
+    with torch.no_grad(), torch.autocast(degraded.device.type, enabled=False):
+        residual, features = ipc.residual_and_features(degraded)
+        return features, proxy_mask(degraded + residual, degraded, delta)
+
+
+def mask_rebase_loss(mask, ipc, teacher, teacher_ipc, degraded, delta):
+    """Moving a trained sub-branch onto a retrained IPC (--rebase-from): the branch reading the new IPC is fitted
+    (binary cross-entropy) to the decision M the starting branch makes reading the IPC it was trained on, so M keeps
+    its regions. The target is the hard 0/1 decision, so the branch also comes out committed where it was not."""
+    features, proxy = mask_inputs(ipc, degraded, delta)
+    old_features, old_proxy = mask_inputs(teacher_ipc, degraded, delta)
+    with torch.no_grad():
+        target = (teacher.probabilities(degraded, old_proxy, old_features) > 0.5).float()
+    p = mask.probabilities(degraded, proxy, features)
+    loss = F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), target)
+    decided = (p > 0.5).float()
+    return loss, {"coverage": decided.mean().item(), "agreement": (decided == target).float().mean().item(),
+                  "teacher_coverage": target.mean().item()}
+

@@ -69,6 +69,9 @@ def parse(argv=None):
     ap.add_argument("--decision-noise", type=float, default=1.0,
                     help="mask: scale of the logistic noise on M's decision logits in training (1: M is a Bernoulli draw, so the "
                          "branch commits; 0: the bare 0.5 threshold, whose logits can stay near 0)")
+    ap.add_argument("--rebase-from", default="",
+                    help="mask, with --from-models: the IPC the starting branch was trained on; fit the branch reading the "
+                         "IPC in --models to the decisions the starting branch makes reading this one (objectives.mask_rebase_loss)")
     ap.add_argument("--delta", type=float, default=0.04, help="mask: δ of the proxy mask M′ (Eq. 8)")
     ap.add_argument("--noised", default="conditioned", choices=["clean", "conditioned"],
                     help="mask: y_t drawn around y_0 or around g(x) (the sampler's start)")
@@ -171,6 +174,9 @@ class Run:
             self.ipc = weights.load("ipc", os.path.join(args.models, weights.FILES["ipc"])).to(self.device).requires_grad_(False).eval()
             self.unet = weights.load("diffusion", os.path.join(args.models, weights.FILES["diffusion"])).to(self.device).requires_grad_(False).eval()
             self.alpha_bars = schedule.alpha_bars().to(self.device)
+            if args.rebase_from:  # the starting branch, frozen, reading the IPC it was trained on
+                self.teacher = copy.deepcopy(self.model).requires_grad_(False).eval()
+                self.teacher_ipc = weights.load("ipc", args.rebase_from).to(self.device).requires_grad_(False).eval()
         elif args.network == "diffusion":
             self.ipc_path, self.ipc_mtime = os.path.join(args.models, weights.FILES["ipc"]), None
             self.refresh_ipc()
@@ -204,6 +210,8 @@ class Run:
 
     # --- objectives ---
     def loss(self, model, clean, degraded, noise_seed=None):
+        if self.args.network == "mask" and self.args.rebase_from:
+            return objectives.mask_rebase_loss(model, self.ipc, self.teacher, self.teacher_ipc, degraded, self.args.delta)
         if self.args.network == "mask":
             generator = self.noise_generator(noise_seed)
             t = objectives.mask_timesteps(clean.shape[0], generator).to(self.device)
@@ -459,6 +467,8 @@ def main(argv=None):
     args = parse(argv)
     if not (args.steps or args.minutes):
         sys.exit("give --steps or --minutes")
+    if args.rebase_from and not (args.network == "mask" and args.from_models):
+        sys.exit("--rebase-from moves a trained mask branch: give it with `mask --from-models`")
     if args.schedule_offset and not args.steps:
         sys.exit("--schedule-offset needs --steps (the schedule's length in steps)")
     if not 0 <= args.input_perturbation <= 1:

@@ -275,3 +275,41 @@ def test_identity_smoothing_scores_the_blurred_restoration_in_training_only(repo
         assert abs(run.loss(run.model, clean, degraded)[0].item() - smoothed.item()) <= 1e-5 * smoothed.item()
         assert abs(run.loss(run.model, clean, degraded, noise_seed=7)[0].item() - plain.item()) <= 1e-5 * plain.item()
         assert abs(smoothed.item() - plain.item()) > 1e-4
+
+
+def test_rebasing_a_mask_fits_it_to_the_old_ipcs_decisions(repo, tmp_path):
+    """--rebase-from: binary cross-entropy of the branch reading the IPC in --models against the 0/1 decision the
+    starting branch (frozen) makes reading the old IPC; the decision moves with the IPC, so the target is the old one's."""
+    import torch.nn.functional as F
+    from dnr_train import train as trainer
+    from dnr_train.networks import proxy_mask
+    old = weights.load("ipc", os.path.join(repo, "Models", "ipc.safetensors"))
+    retrained = weights.load("ipc", os.path.join(repo, "Models", "ipc.safetensors"))
+    torch.manual_seed(5)
+    with torch.no_grad():
+        for p in retrained.parameters():
+            p.mul_(1 + 0.05 * torch.randn_like(p))
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("unet.safetensors", "mask.safetensors", trainer.RECOGNIZER):
+        os.symlink(os.path.join(repo, "Models", name), models / name)
+    weights.save(retrained, str(models / "ipc.safetensors"))
+    run = trainer.Run(trainer.parse(["mask", "--faces", os.path.join(repo, "Tests", "FaceIDTests", "Fixtures"), "--models",
+                                     str(models), "--from-models", "--rebase-from", os.path.join(repo, "Models", "ipc.safetensors"),
+                                     "--out", str(tmp_path / "out"), "--steps", "1", "--device", "cpu", "--precision", "fp32"]))
+    sample = np.asarray(Image.open(os.path.join(repo, "Samples", "synthetic", "astronaut_lq64.png")).convert("RGB"))
+    face = torch.tensor(sample, dtype=torch.float32).permute(2, 0, 1)[None] / 127.5 - 1
+    degraded = torch.cat([face, face.flip(3)])
+
+    def decision_inputs(ipc):
+        residual, features = ipc.residual_and_features(degraded)
+        return proxy_mask(degraded + residual, degraded, 0.04), features
+    with torch.no_grad():
+        ipc = weights.load("ipc", str(models / "ipc.safetensors"))  # as saved (fp16), as the run loaded it
+        target = (run.teacher.probabilities(degraded, *decision_inputs(old)) > 0.5).float()
+        p = run.model.probabilities(degraded, *decision_inputs(ipc))
+        expected = F.binary_cross_entropy(p.clamp(1e-6, 1 - 1e-6), target).item()
+        loss, parts = run.loss(run.model, None, degraded)
+        assert abs(loss.item() - expected) <= 1e-5 * expected
+        assert parts["agreement"] == pytest.approx(((p > 0.5).float() == target).float().mean().item())
+        assert 0.5 < parts["agreement"] < 1  # the retrained IPC moves the decision: there is something to fit
