@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "FaceFindingTests", dependencies: ["FaceFinding", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID", "TestSupport"]),
-        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "PseudoTerminal", "TestSupport", "dnr"]),
+        .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "PseudoTerminal", "TestSupport", "FileIO", "dnr"]),
     ]
 )

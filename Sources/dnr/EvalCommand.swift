@@ -74,6 +74,7 @@ struct EvalCommand: ParsableCommand {
         let weights = ModelStore.folder(self.weights)
         let conditioner = try ModelStore.loadConditioner(from: weights)
         let pipeline = methods.contains(where: \.needsDiffusion) ? try RestorationPipeline.load(from: weights) : nil
+        pipeline?.notes.forEach { writeStandardError($0 + "\n") }
         let evaluator = Evaluator(conditioner: conditioner, pipeline: pipeline, recognizer: recognizer)
         // The methods choose the guidance mode; --seed seeds each face's degradation and noise.
         evaluator.samplerSettings = sampling.settings

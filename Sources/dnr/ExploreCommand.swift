@@ -46,6 +46,7 @@ struct ExploreCommand: ParsableCommand {
         }
         EngineRuntime.prepare()
         let pipeline = try RestorationPipeline.load(from: weights)
+        let notes = pipeline.notes
         var display = ExplorerDisplay(graphics: .ascii, theme: colours)
         let capabilities = TerminalQuery.capabilities()
         display.cellWidth = capabilities.cellWidth ?? 10
@@ -55,6 +56,7 @@ struct ExploreCommand: ParsableCommand {
         let app = try ExplorerApp(pipeline: pipeline, samples: samples, settings: mode.settings(sampling), display: display,
                                   snapshotFolder: snapshots, userMask: userMask)
         app.latencyLog = ProcessInfo.processInfo.environment["DNR_EXPLORER_LATENCY_LOG"]
+        app.notice = notes.first  // shown until the first key
         try app.run(screen: TerminalScreen())
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import FaceID
 import FileIO
 import Foundation
@@ -38,6 +39,7 @@ struct MasksCommand: ParsableCommand {
         EngineRuntime.prepare()
         let weights = ModelStore.folder(self.weights)
         let pipeline = try RestorationPipeline.load(from: weights)
+        pipeline.notes.forEach { writeStandardError($0 + "\n") }
         let evaluator = Evaluator(conditioner: pipeline.conditioner, pipeline: pipeline, recognizer: try FaceRecognizer.loadDefault())
         let files = try EvaluationFaces(folder: data, split: split, limit: limit).files
         var totals: [MaskSource: (coverage: Double, regions: Double)] = [:]

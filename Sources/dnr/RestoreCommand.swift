@@ -49,6 +49,7 @@ struct RestoreCommand: ParsableCommand {
 
         EngineRuntime.prepare()
         let restorer = try FaceRestorer.load(from: weights, conditionerOnly: ipcOnly)
+        restorer.notes.forEach { writeStandardError($0 + "\n") }
         var job = RestoreJob()
         job.saveEvery = saveSteps
         job.saveMasks = saveMasks

@@ -104,6 +104,9 @@ struct TrainCommand: ParsableCommand {
         options.sampleEvery = sampleEvery
         options.command = PortablePath.commandLine(["dnr"] + CommandLine.arguments.dropFirst())
         if fromModels { options.startedFrom = ModelFingerprint.list(in: models).first { $0.file == network.exportFile }?.line }
+        if let mask = task.module as? MaskBranch, mask.configuration.architecture == .subBranch {  // it reads this IPC's features
+            options.ipcSHA256 = Checksum.sha256(try AtomicFile.read(models + "/" + ModelStore.conditionerFile))
+        }
         options.dataDescription = "\(PortablePath.relative(data)) (split \(split), \(trainingData.files.count) images), degradations drawn from the paper's ranges at R = \(resolution)"
         let run = TrainingRun(task: task, data: trainingData, options: options)
         if resume {

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Restoration
 import Tensors
@@ -25,6 +26,29 @@ import Testing
         // No machine paths in the card: the command and the data are relative.
         for key in ["command", "data"] { #expect(!((card?[key] as? String) ?? "/").contains(" /") && !((card?[key] as? String) ?? "/").hasPrefix("/"), "\(key)") }
         #expect(try runDNR(arguments + ["--from-models", "--resume"]).standardError.contains("choose one"))
+    }
+
+    /// A mask sub-branch's card names the IPC it was trained reading (its features move when the IPC is retrained);
+    /// with another IPC beside it, dnr restore says so.
+    @Test func aMaskCardNamesItsIPCAndAnotherIPCIsNoted() throws {
+        let weights = try tinyWeights(), data = try EvalCommandTests().faces(), cache = try scratchFolder() + "/cache", out = try scratchFolder()
+        let trained = try runDNR(["train", "mask", "--data", data, "--split", "dev", "--models", weights, "--steps", "1", "--batch", "2",
+                                  "--cache", cache, "--sample-every", "100"])
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let card = try ModelCard.read(weights + "/mask.card.json")
+        #expect(card.ipcSHA256 == Checksum.sha256(try AtomicFile.read(weights + "/" + ModelStore.conditionerFile)))
+        #expect(ModelStore.maskPairingNote(in: weights) == nil)
+        let restore = ["restore", packageRoot + "/Samples/synthetic/astronaut_lq64.png", "-o", out + "/r.png", "--weights", weights,
+                       "--tprime", "20", "--steps", "2"]
+        let paired = try runDNR(restore)
+        #expect(paired.status == 0 && !paired.standardError.contains("rebase"), "\(paired.standardError)")
+
+        let ipc = ConditionerConfiguration(resolution: 32, width: 8, blocks: 1)  // another IPC of the same shape
+        try ModelStore.save(IdentityPreservingConditioner(ipc, seed: 9), configuration: ipc, to: weights + "/" + ModelStore.conditionerFile)
+        let note = try #require(ModelStore.maskPairingNote(in: weights))
+        #expect(note.contains(String(try #require(card.ipcSHA256).prefix(16))) && note.contains("rebase"))
+        let unpaired = try runDNR(restore)
+        #expect(unpaired.status == 0 && unpaired.standardError.contains(note), "\(unpaired.standardError)")
     }
 
     /// A resumed run keeps the learning rate it was started with unless --lr says otherwise.

@@ -171,7 +171,10 @@ class Run:
         if args.network in ("ipc", "mask"):
             self.recognizer = FaceRecognizer(os.path.join(args.models, RECOGNIZER)).to(self.device)
         if args.network == "mask":
-            self.ipc = weights.load("ipc", os.path.join(args.models, weights.FILES["ipc"])).to(self.device).requires_grad_(False).eval()
+            ipc_path = os.path.join(args.models, weights.FILES["ipc"])
+            self.ipc = weights.load("ipc", ipc_path).to(self.device).requires_grad_(False).eval()
+            with open(ipc_path, "rb") as file:  # the card names the IPC whose features the branch reads
+                self.ipc_sha256 = hashlib.sha256(file.read()).hexdigest()
             self.unet = weights.load("diffusion", os.path.join(args.models, weights.FILES["diffusion"])).to(self.device).requires_grad_(False).eval()
             self.alpha_bars = schedule.alpha_bars().to(self.device)
             if args.rebase_from:  # the starting branch, frozen, reading the IPC it was trained on
@@ -347,6 +350,7 @@ class Run:
             "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
             "started_from": self.started_from,
             **({"input_perturbation": self.args.input_perturbation} if self.args.network == "diffusion" else {}),
+            **({"ipc_sha256": self.ipc_sha256} if self.args.network == "mask" and self.model.sub_branch else {}),
             "command": self.first_command,
             "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"

@@ -1,5 +1,6 @@
 """Training with the mirror: two gloo processes stay identical and lower the loss, the export loads
 in dnr and restores the same image, and a run stopped and resumed ends where an unbroken one does."""
+import hashlib
 import json
 import math
 import os
@@ -76,6 +77,11 @@ def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
     train(repo, network, tmp_path / "parts", "--steps", 6, "--resume", "--workers", 2)
     again = json.load(open(tmp_path / "parts" / weights.card_path(weights.FILES[network]).split("/")[-1]))
     assert again["final_loss_mean_last_100"] == card["final_loss_mean_last_100"]
+    if network == "mask":  # a sub-branch's card names the IPC whose features it reads (ModelStore.maskPairingNote)
+        with open(os.path.join(repo, "Models", "ipc.safetensors"), "rb") as file:
+            assert card["ipc_sha256"] == hashlib.sha256(file.read()).hexdigest()
+    else:
+        assert "ipc_sha256" not in card
     for key in ("model", "ema"):
         for name, value in whole[key].items():
             assert torch.allclose(value, parts[key][name], atol=1e-6), f"{key} {name}"

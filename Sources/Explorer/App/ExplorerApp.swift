@@ -26,7 +26,7 @@ public final class ExplorerApp {
     var maskPaneDrawn = (columns: 0, rows: 0)
     var mouseButton: MouseEvent.Button?
     /// A message the UI itself shows until the next key (the worker's come with its views).
-    var notice: String?
+    public var notice: String?
     /// What the last frame looked like, to tell when the terminal must repaint everything.
     var lastShape = ""
     /// Key-to-redraw latencies, kept when `latencyLog` is set and written there on quit: (key, "ack" when

@@ -27,12 +27,15 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// The weights a `--from-models` run started from.
     public var startedFrom: String?
     public var date: String
+    /// For a mask sub-branch: the sha256 of the IPC file it was trained reading. The branch reads that IPC's
+    /// features, so its regions move when the IPC is retrained (`ModelStore.maskPairingNote`).
+    public var ipcSHA256: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case network, weights, dtype, configuration, parameters, data, steps, batch, ema, command, date
         case learningRate = "learning_rate", finalLossMeanLast100 = "final_loss_mean_last_100", bestLossMean100 = "best_loss_mean_100"
         case wallSeconds = "wall_seconds", validationOnFixedBatch = "validation_on_fixed_batch", lastCommand = "last_command"
-        case startedFrom = "started_from"
+        case startedFrom = "started_from", ipcSHA256 = "ipc_sha256"
     }
 
     /// The card beside `weightsPath` (`x.safetensors` → `x.card.json`).

@@ -85,6 +85,18 @@ public enum ModelStore {
         if let c = try? configuration(MaskConfiguration.self, in: archive) { try MaskBranch(c).load(from: archive) }
     }
 
+    /// A note when the folder's mask sub-branch was trained reading another IPC than the folder's: the branch reads
+    /// the IPC's features, so its regions move when the IPC is retrained (docs/mask-decision.md). Nil when they
+    /// match, or when the mask's card does not say.
+    public static func maskPairingNote(in folder: String) -> String? {
+        guard let card = try? ModelCard.read(ModelCard.path(besideWeights: folder + "/" + maskFile)), let expected = card.ipcSHA256,
+              let bytes = try? AtomicFile.read(folder + "/" + conditionerFile) else { return nil }
+        let actual = Checksum.sha256(bytes)
+        guard actual != expected else { return nil }
+        return "note: \(folder)/\(maskFile) was trained reading another IPC (sha256 \(expected.prefix(16))…) than \(conditionerFile) "
+            + "(\(actual.prefix(16))…); M moves with the IPC's features, so rebase it onto this IPC (the mirror's mask --rebase-from)"
+    }
+
     /// The mask branch, or nil when the folder has none (masked guidance then uses M′).
     public static func loadMask(from folder: String) throws(ModelStoreError) -> MaskBranch? {
         guard pathKind(folder + "/" + maskFile) == .file else { return nil }

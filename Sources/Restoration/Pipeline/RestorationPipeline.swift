@@ -8,14 +8,18 @@ public final class RestorationPipeline {
     public let unet: ConditionalUNet
     public let maskBranch: MaskBranch?
     public let recognizer: FaceRecognizer
+    /// What the user should know about the loaded networks (a mask trained against another IPC), one line each.
+    public let notes: [String]
     public var resolution: Int { unet.configuration.resolution }
 
-    public init(conditioner: IdentityPreservingConditioner, unet: ConditionalUNet, maskBranch: MaskBranch?, recognizer: FaceRecognizer) {
+    public init(conditioner: IdentityPreservingConditioner, unet: ConditionalUNet, maskBranch: MaskBranch?, recognizer: FaceRecognizer,
+                notes: [String] = []) {
         precondition(unet.configuration.inputChannels == 9, "the denoiser must take y_t, x and g(x) (9 channels)")
         self.conditioner = conditioner
         self.unet = unet
         self.maskBranch = maskBranch
         self.recognizer = recognizer
+        self.notes = notes
     }
 
     /// Loads the three networks from `folder` (default: the project's Models/) and the recognizer.
@@ -28,7 +32,8 @@ public final class RestorationPipeline {
         }
         let recognizer: FaceRecognizer
         do { recognizer = try FaceRecognizer.loadDefault() } catch { throw .recognizer(error) }
-        return RestorationPipeline(conditioner: conditioner, unet: unet, maskBranch: try ModelStore.loadMask(from: folder), recognizer: recognizer)
+        return RestorationPipeline(conditioner: conditioner, unet: unet, maskBranch: try ModelStore.loadMask(from: folder), recognizer: recognizer,
+                                   notes: [ModelStore.maskPairingNote(in: folder)].compactMap { $0 })
     }
 
     /// g(x) for a degraded [1, 3, R, R] face.

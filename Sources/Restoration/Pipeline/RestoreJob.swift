@@ -49,6 +49,13 @@ public enum FaceRestorer {
         case .conditionerOnly(let c, _): c.configuration.resolution
         }
     }
+    /// The loaded networks' notes (`RestorationPipeline.notes`); the IPC alone has none.
+    public var notes: [String] {
+        switch self {
+        case .pipeline(let p): p.notes
+        case .conditionerOnly: []
+        }
+    }
     var recognizer: FaceRecognizer {
         switch self {
         case .pipeline(let p): p.recognizer

@@ -17,6 +17,8 @@ public struct TrainingOptions: Sendable {
     public var dataDescription = ""
     /// The exported weights a run started from instead of random ones (for the model card).
     public var startedFrom: String?
+    /// For a mask sub-branch: the sha256 of the IPC file it reads (for the model card; `ModelCard.ipcSHA256`).
+    public var ipcSHA256: String?
 
     public init(cacheFolder: String, exportPath: String) {
         self.cacheFolder = cacheFolder
@@ -192,7 +194,7 @@ public final class TrainingRun {
             wallSeconds: Int(elapsed), ema: task.average != nil,
             validationOnFixedBatch: Dictionary(validation.map { ($0.name, Double($0.value)) }, uniquingKeysWith: { a, _ in a }),
             command: firstCommand ?? options.command, lastCommand: options.command, startedFrom: startedFrom,
-            date: ISO8601DateFormatter().string(from: Date()))
+            date: ISO8601DateFormatter().string(from: Date()), ipcSHA256: options.ipcSHA256)
         try card.write(to: ModelCard.path(besideWeights: options.exportPath))
     }
 
