@@ -2,6 +2,7 @@
 # The export of the run in progress (Models/in-training/) against a committed evaluation, as each milestone of issue 17
 # is measured: the committed networks with the export swapped in, `dnr eval --jobs 2`, then the report again with
 # --baseline, paired face by face. The background run (scripts/train-background.sh) is paused while it evaluates.
+# An IPC export is scored with the mask rebased onto it when scripts/rebase-mask.sh has put one beside it.
 #
 #   scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]
 #
@@ -29,7 +30,7 @@ dnr=$root/.build/release/dnr
 weights=$out.weights  # the committed networks with the export as $name.*
 mkdir -p "$weights" "$out"
 ln -sf "$root"/Models/*.safetensors "$root"/Models/*.card.json "$root"/Models/*.dat "$weights/"
-ln -sf "$export_dir/$name.safetensors" "$export_dir/$name.card.json" "$weights/"
+ln -sf "$export_dir"/*.safetensors "$export_dir"/*.card.json "$weights/"  # with a rebased mask when there is one
 base=$out.baseline  # the baseline with its scores unzipped (committed reports keep them gzipped)
 mkdir -p "$base"
 cp "$baseline/run.json" "$base/"

@@ -13,6 +13,7 @@
 #   scripts/train-background.sh pause    SIGSTOP (before measuring speed or running an eval); `go` continues it
 #   scripts/train-background.sh stop     a clean stop: checkpoint and export at the current step
 #   scripts/train-background.sh keep     stop, copy the export into Models/in-training/ (commit it), start again
+#                                        (for the IPC, then scripts/rebase-mask.sh moves the mask onto it)
 #   scripts/train-background.sh status   the step, the last validation rows, whether it runs
 #
 # Environment: RUN, FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default or .../ipc),
@@ -96,6 +97,7 @@ case "${1:-status}" in
         stop
         mkdir -p "$kept"
         cp "$cache/$name.safetensors" "$cache/$name.card.json" "$kept/"
+        [ "$name" != ipc ] || rm -f "$kept"/mask.*  # a mask rebased onto the previous export (rebase-mask.sh) is stale
         for record in base-steps schedule-start; do
             if [ -f "$cache/$record" ]; then cp "$cache/$record" "$kept/"; else rm -f "$kept/$record"; fi
         done
