@@ -1,7 +1,7 @@
 """The mask branch's objective (MaskTrainer.swift): at t ≤ 400, the guided update of y_t with M,
 ŷ_{0,t} again (ε̂ held or re-evaluated), scored against y_0 with the identity loss plus λ times the
 face-perceptual distance, plus μ times M's coverage (where the guidance changes nothing, only the
-coverage term decides, so M stays off there). The IPC's (Eq. 4; its optional smoothing is here) and the denoiser's (Eq. 5) are a line each, in train.py."""
+coverage term decides, so M stays off there); and the loss that moves a trained branch onto a retrained IPC. The IPC's (Eq. 4; its optional smoothing is here) and the denoiser's (Eq. 5) are a line each, in train.py."""
 import torch
 import torch.nn.functional as F
 
@@ -79,4 +79,3 @@ def mask_rebase_loss(mask, ipc, teacher, teacher_ipc, degraded, delta):
     decided = (p > 0.5).float()
     return loss, {"coverage": decided.mean().item(), "agreement": (decided == target).float().mean().item(),
                   "teacher_coverage": target.mean().item()}
-
