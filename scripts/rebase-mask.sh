@@ -5,7 +5,7 @@
 # the export (mask.safetensors and its card), where scripts/eval-in-training.sh picks it up. The background run is
 # paused meanwhile.
 #
-#   scripts/rebase-mask.sh [STEPS]     (default 400 steps of batch 16: about 3 minutes on 2 cores)
+#   scripts/rebase-mask.sh [STEPS]     (default 400 steps of batch 16: about 8 minutes on 2 cores)
 #
 # Environment: FACES (default ../shared/data/faces).
 set -euo pipefail
