@@ -43,8 +43,13 @@ func loadChips() throws -> (Tensor, [ChipFixture]) {
             return x.gradient!
         }
         let (g1, g2) = (inputGradient(sharedRecognizer), inputGradient(plain))
-        let scale = g2.scalars.map(abs).max()!
-        #expect(g1.maxAbsDifference(g2) <= 1e-4 * scale, "input gradients differ by \(g1.maxAbsDifference(g2)) (largest \(scale))")
+        // Relative to the gradient's norm: the largest single difference depends on the BLAS kernels (where a ReLU's
+        // input lies within rounding of zero, either order of summation may flip it). Measured relative errors:
+        // 1.2e-6 with the Haswell or Cooperlake kernels, 3.6e-5 with Prescott's (which a test process gets on a CPU
+        // that OpenBLAS 0.3.21 does not know: only dnr's own launch chooses the core, `BLASCore`).
+        let difference = zip(g1.scalars, g2.scalars).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
+        let norm = g2.scalars.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+        #expect(difference <= 1e-4 * norm, "input gradients differ by \(difference / norm) of their norm")
     }
 
     @Test func descriptorsMatchDlibOnAllTwelveChips() throws {
