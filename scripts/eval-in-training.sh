@@ -36,12 +36,7 @@ mkdir -p "$base"
 cp "$baseline/run.json" "$base/"
 if [ -f "$baseline/scores.csv" ]; then cp "$baseline/scores.csv" "$base/"; else gunzip -c "$baseline/scores.csv.gz" > "$base/scores.csv"; fi
 
-paused=no
-if "$root/scripts/train-background.sh" status | grep -q '^running'; then
-    "$root/scripts/train-background.sh" pause && paused=yes
-fi
-continue_training() { if [ $paused = yes ]; then "$root/scripts/train-background.sh" go; fi; }
-trap continue_training EXIT
+pause_background_run
 
 "$dnr" eval --data "$faces" --weights "$weights" --out "$out" --jobs 2 "${eval_options[@]}"
 "$dnr" eval --data "$faces" --weights "$weights" --out "$out" --baseline "$base" "${eval_options[@]}"

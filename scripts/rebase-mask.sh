@@ -14,19 +14,15 @@ steps=${1:-400}
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
 export_dir=$root/Models/in-training/ipc
 [ -f "$export_dir/ipc.safetensors" ] || { echo "no IPC export in $export_dir" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+export RUN=ipc
+source "$root/scripts/training-runs.sh"
+work=$HOME/.cache/dnr/torch/mask-rebase  # the run's log and validation stay there to read
+rm -rf "$work"
 models=$work/models  # the shipped networks with the export's IPC
 mkdir -p "$models"
 ln -s "$root"/Models/*.safetensors "$root"/Models/*.card.json "$root"/Models/*.dat "$models/"
 ln -sf "$export_dir"/ipc.* "$models/"
-
-paused=no
-if RUN=ipc "$root/scripts/train-background.sh" status | grep -q '^running'; then
-    RUN=ipc "$root/scripts/train-background.sh" pause && paused=yes
-fi
-continue_training() { if [ $paused = yes ]; then RUN=ipc "$root/scripts/train-background.sh" go; fi; rm -rf "$work"; }
-trap continue_training EXIT
+pause_background_run
 
 cd "$root/python"
 python3 -m dnr_train.train mask --faces "$faces" --models "$models" --from-models --rebase-from ../Models/ipc.safetensors \

@@ -1,4 +1,4 @@
-# The long runs of issue 17, named once for train-background.sh and eval-in-training.sh (sourced, not run):
+# The long runs of issue 17, named once for train-background.sh, eval-in-training.sh and rebase-mask.sh (sourced, not run):
 # RUN (denoiser or ipc) → the mirror's task, the weights' name, the folder under ~/.cache/dnr/torch/ and
 # Models/in-training/, the run's default length and its own options.
 case "${RUN:=ipc}" in
@@ -7,3 +7,12 @@ case "${RUN:=ipc}" in
     *) echo "RUN is denoiser or ipc, not ${RUN}" >&2; exit 2 ;;
 esac
 export RUN
+
+# For a measurement beside the run: pauses it, when it runs, until the calling script exits.
+pause_background_run() {
+    local control
+    control="$(dirname "${BASH_SOURCE[0]}")/train-background.sh"
+    [[ $("$control" status) == running* ]] || return 0  # (grep -q in a pipe could SIGPIPE status under pipefail)
+    "$control" pause
+    trap '"'"$control"'" go' EXIT
+}
