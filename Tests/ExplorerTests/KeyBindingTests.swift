@@ -20,6 +20,19 @@ import Tensors
         }
     }
 
+    /// A notice longer than the window (the mask-pairing note names two paths and two hashes) is wrapped at spaces, not
+    /// cut at the right edge; a word longer than a line is split.
+    @Test func aLongNoticeWrapsAtSpacesWithinTheWidth() {
+        #expect(WordWrap.lines("aa bb cc", width: 5) == ["aa bb", "cc"])
+        #expect(WordWrap.lines("aa bb cc", width: 8) == ["aa bb cc"])
+        #expect(WordWrap.lines("abcdefgh ij", width: 3) == ["abc", "def", "gh", "ij"])
+        #expect(WordWrap.lines("", width: 4) == [""])
+        let note = "note: /a/long/folder/mask.safetensors was trained reading another IPC (sha256 47a14bf341b6b99e…) than ipc.safetensors"
+        let lines = WordWrap.lines(note, width: 40)
+        #expect(lines.allSatisfy { $0.count <= 40 } && lines.count == 3)
+        #expect(lines.joined(separator: " ") == note)
+    }
+
     /// The knob keys' steps and limits, in the one function the UI shows and the worker applies.
     @Test func knobKeysStepAndStopAtTheirLimits() {
         var s = SamplerSettings()

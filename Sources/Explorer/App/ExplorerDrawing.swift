@@ -69,7 +69,10 @@ extension ExplorerApp {
             screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers, style: .sparkline)
             screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers, style: .sparkline)
         }
-        if let message = notice ?? (v.message.isEmpty ? nil : v.message) { screen.text(message, row: screen.rows - 3, column: 0, style: .message) }
+        if let message = notice ?? (v.message.isEmpty ? nil : v.message) {
+            let lines = WordWrap.lines(message, width: screen.columns)
+            for (i, line) in lines.enumerated() { screen.text(line, row: screen.rows - 2 - lines.count + i, column: 0, style: .message) }
+        }
         drawFooter(on: screen)
         screen.present()
         let textShown = monotonicSeconds()

@@ -115,18 +115,10 @@ public enum KeyBindings {
         let textWidth = max(width - keyWidth, 20)
         var lines = ["Keys", ""]
         for binding in all {
-            var line = plain(binding.keyText).padding(toLength: keyWidth, withPad: " ", startingAt: 0)
-            var used = 0
-            for word in plain(binding.help).split(separator: " ") {
-                if used > 0 && used + 1 + word.count > textWidth {
-                    lines.append(line)
-                    line = String(repeating: " ", count: keyWidth)
-                    used = 0
-                }
-                line += (used > 0 ? " " : "") + word
-                used += (used > 0 ? 1 : 0) + word.count
+            let key = plain(binding.keyText).padding(toLength: keyWidth, withPad: " ", startingAt: 0)
+            for (i, text) in WordWrap.lines(plain(binding.help), width: textWidth).enumerated() {
+                lines.append((i == 0 ? key : String(repeating: " ", count: keyWidth)) + text)
             }
-            lines.append(line)
         }
         return lines
     }
