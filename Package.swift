@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceIDTests", dependencies: ["FaceID", "Imaging", "Tensors", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceFindingTests", dependencies: ["FaceFinding", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RestorationTests", dependencies: ["Restoration", "Tensors", "FaceID", "Imaging", "TestSupport", "FileIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Imaging", "Tensors", "Restoration", "FaceID", "TestSupport"]),
         .testTarget(name: "DNRCommandTests", dependencies: ["Imaging", "Restoration", "Tensors", "PseudoTerminal", "TestSupport", "FileIO", "dnr"]),
     ]

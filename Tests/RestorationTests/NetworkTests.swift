@@ -3,6 +3,7 @@ import Testing
 @testable import Restoration
 import Tensors
 import TestSupport
+import FileIO
 
 @Suite struct NetworkTests {
     @Test func defaultSizesFitTheBudgets() {
@@ -106,6 +107,15 @@ import TestSupport
         try Safetensors.write(tensors, metadata: archive.metadata, to: path)
         #expect(throws: (any Error).self) { try ModelStore.check([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))) }
         #expect(throws: (any Error).self) { try ModelStore.check(Array("not a weights file".utf8)) }
+    }
+
+    /// The shipped mask sub-branch was trained reading the shipped IPC (its card's ipc_sha256), so a retrained IPC is
+    /// never committed without its rebased mask (M moved from 30 % in 1.5 regions to 15 % in 3.4 when it was).
+    @Test func theShippedMaskIsPairedWithTheShippedIPC() throws {
+        let card = try ModelCard.read(ModelCard.path(besideWeights: packageRoot + "/Models/" + ModelStore.maskFile))
+        let ipc = try AtomicFile.read(packageRoot + "/Models/" + ModelStore.conditionerFile)
+        #expect(card.ipcSHA256 == Checksum.sha256(ipc))
+        #expect(ModelStore.maskPairingNote(in: packageRoot + "/Models") == nil)
     }
 
     @Test func everyParameterIsNamedSavedAndLoaded() throws {
