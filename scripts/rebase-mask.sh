@@ -27,5 +27,18 @@ pause_background_run
 cd "$root/python"
 python3 -m dnr_train.train mask --faces "$faces" --models "$models" --from-models --rebase-from ../Models/ipc.safetensors \
     --out "$work/run" --steps "$steps" --batch 16 --lr 1e-3 --workers 1 --checkpoint-minutes 60 --log-every 50
-cp "$work/run/mask.safetensors" "$work/run/mask.card.json" "$export_dir/"
+cp "$work/run/mask.safetensors" "$export_dir/"
+# The card as a record another machine can read: the command that made it (not this run's scratch paths) and its lineage.
+python3 - "$work/run/mask.card.json" "$export_dir/mask.card.json" "$steps" "$root/Models/mask.card.json" <<'PY'
+import json, sys
+source, target, steps, shipped = sys.argv[1:]
+card, old = json.load(open(source)), json.load(open(shipped))
+card["command"] = card["last_command"] = f"scripts/rebase-mask.sh {steps}"
+card["started_from"] = "Models/mask.safetensors"
+card["lineage"] = (f"The shipped sub-branch (ipc_sha256 {old.get('ipc_sha256', '?')[:16]}…; its lineage: {old.get('lineage', '–')}) "
+                   f"rebased onto this IPC: {steps} steps of the mirror's `mask --rebase-from`, BCE to the hard decisions "
+                   "the shipped branch makes reading the shipped IPC (docs/mask-decision.md).")
+json.dump(card, open(target, "w"), indent=2, sort_keys=True, ensure_ascii=False)
+open(target, "a").write("\n")
+PY
 echo "rebased mask written to $export_dir (validation: $(tail -n 1 "$work/run/validation.csv" | cut -d, -f3- | tr ';' ' '))"
