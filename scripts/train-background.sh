@@ -107,11 +107,12 @@ case "${1:-status}" in
         if running; then echo "running (pid $(pgrep -of "$pattern"))"; else echo "not running"; fi
         last=$(tail -n 1 "$cache/log.csv" 2> /dev/null | cut -d, -f1)
         [[ "$last" =~ ^[0-9]+$ ]] && echo "last step: $(( $(base_steps "$cache") + last )) of $total"
-        # The pace over the last 500 logged steps (pauses included), and the time left at that pace.
+        # The pace over the last 500 logged steps while running (a gap of over a minute between two steps is a pause or a
+        # stop, left out), and the time left at that pace.
         tail -n 500 "$cache/log.csv" 2> /dev/null | awk -F, -v left=$((total - $(base_steps "$cache") - ${last:-0})) '
-            NR == 1 { s0 = $1; e0 = $2 } { s1 = $1; e1 = $2 }
-            END { if (NR > 1 && e1 > e0 && s1 > s0) { r = (s1 - s0) / (e1 - e0) * 60
-                  printf "pace: %.0f steps/min; about %d h %02d min left\n", r, left / r / 60, (left / r) % 60 } }' 
+            $1 ~ /^[0-9]+$/ { if (seen && $1 > s && $2 - e < 60) { steps += $1 - s; seconds += $2 - e } s = $1; e = $2; seen = 1 }
+            END { if (steps > 0 && seconds > 0) { r = steps / seconds * 60
+                  printf "pace: %.0f steps/min while running; about %d h %02d min left\n", r, left / r / 60, (left / r) % 60 } }'
         [ -f "$cache/validation.csv" ] && tail -n 3 "$cache/validation.csv" ;;
     *) sed -n '2,/^set /{/^#/p}' "$0"; exit 2 ;;
 esac
