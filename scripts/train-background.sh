@@ -4,7 +4,7 @@
 #   RUN=ipc (default)       the U-Net IPC: 10 100 steps (shipped), continued on a new cosine (TOTAL 30000) with
 #                           --identity-smoothing; in progress since session 26
 #   RUN=denoiser            the default-size denoiser: 30 000 steps, continued to 45 000 (TOTAL 45000; shipped in
-#                           session 26); next, fine-tuned on the new g(x) from Models/ with a larger TOTAL
+#                           session 26); next, continued from Models/ on a new cosine, e.g. TOTAL=75000 LR=1e-4
 #
 #   scripts/train-background.sh start    resume from the checkpoint in the cache; on a machine without one, continue
 #                                        from the export committed in Models/in-training/, or from Models/ once the
@@ -18,7 +18,9 @@
 #
 # Environment: RUN, FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default or .../ipc),
 # TOTAL (the run's length in steps; a larger TOTAL on `start` resumes with the cosine stretched over TOTAL, so the
-# learning rate steps up to its value at that point of the longer schedule).
+# learning rate steps up to its value at that point of the longer schedule), LR (on the `start` that begins a run from an
+# export: its peak learning rate instead of the run's own, e.g. a fine-tune of a finished run whose new cosine would
+# otherwise climb back to the first run's peak; kept in peak-lr beside the checkpoint and the export, so resumes keep it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 faces=$(realpath -m "${FACES:-$root/../shared/data/faces}")
@@ -61,9 +63,16 @@ start() {
         [ "$from" = "$root/Models" ] || begun=$(schedule_start "$from")
         echo "$done_steps" > "$cache/base-steps"
         echo "$begun" > "$cache/schedule-start"
+        # The peak learning rate: LR, else the unfinished run's own (peak-lr beside its export), else train_options'.
+        if [ -n "${LR:-}" ]; then echo "$LR" > "$cache/peak-lr"
+        elif [ "$from" != "$root/Models" ] && [ -f "$from/peak-lr" ]; then cp "$from/peak-lr" "$cache/peak-lr"
+        else rm -f "$cache/peak-lr"; fi
         args=(--models "$models" --from-models --steps $((total - done_steps)) --schedule-offset $((done_steps - begun)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi
+    local peak; peak=$(cat "$cache/peak-lr" 2> /dev/null || true)
+    [ -z "${LR:-}" ] || [ "$LR" = "$peak" ] || echo "LR=$LR ignored: the run resumes with its peak learning rate ${peak:-(its own)}" >&2
+    [ -z "$peak" ] || args+=(--lr "$peak")  # after train_options' --lr: the last one counts
     nohup nice -n 5 python3 -m dnr_train.train $task "${common[@]}" "${args[@]}" >> "$log" 2>&1 &
     echo "started (pid $!); log $log, validation curve $cache/validation.csv"
 }
@@ -98,7 +107,7 @@ case "${1:-status}" in
         mkdir -p "$kept"
         cp "$cache/$name.safetensors" "$cache/$name.card.json" "$kept/"
         [ "$name" != ipc ] || rm -f "$kept"/mask.*  # a mask rebased onto the previous export (rebase-mask.sh) is stale
-        for record in base-steps schedule-start; do
+        for record in base-steps schedule-start peak-lr; do
             if [ -f "$cache/$record" ]; then cp "$cache/$record" "$kept/"; else rm -f "$kept/$record"; fi
         done
         echo "kept step $(( $(base_steps "$kept") + $(card_steps "$kept") )) in all in $kept"
