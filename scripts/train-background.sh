@@ -17,7 +17,7 @@
 #   scripts/train-background.sh status   the step, the last validation rows, whether it runs
 #
 # Environment: RUN, FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default or .../ipc),
-# TOTAL (the run's length in steps; a larger TOTAL on `start` resumes with the cosine stretched over TOTAL, so the
+# TOTAL (the run's length in steps, remembered in `total` beside the checkpoint and the export once started; a larger TOTAL on `start` resumes with the cosine stretched over TOTAL, so the
 # learning rate steps up to its value at that point of the longer schedule), LR (on the `start` that begins a run from an
 # export: its peak learning rate instead of the run's own, e.g. a fine-tune of a finished run whose new cosine would
 # otherwise climb back to the first run's peak; kept in peak-lr beside the checkpoint and the export, so resumes keep it).
@@ -28,7 +28,7 @@ source "$root/scripts/training-runs.sh"
 cache=${CACHE:-$HOME/.cache/dnr/torch/$folder}
 kept=$root/Models/in-training/$folder
 log=$cache-train.log
-total=${TOTAL:-$default_total}
+total=${TOTAL:-$(cat "$cache/total" 2> /dev/null || cat "$kept/total" 2> /dev/null || echo "$default_total")}  # the run's own, once started
 pattern="dnr_train.train $task .*--out $cache "  # this run only
 common=(--faces "$faces" --out "$cache" "${train_options[@]}" --batch 16 --workers 1 --checkpoint-minutes 10 --log-every 50)
 
@@ -70,6 +70,7 @@ start() {
         args=(--models "$models" --from-models --steps $((total - done_steps)) --schedule-offset $((done_steps - begun)))
         echo "no checkpoint in $cache: continuing the export at step $done_steps for $((total - done_steps)) steps"
     fi
+    echo "$total" > "$cache/total"
     local peak; peak=$(cat "$cache/peak-lr" 2> /dev/null || true)
     [ -z "${LR:-}" ] || [ "$LR" = "$peak" ] || echo "LR=$LR ignored: the run resumes with its peak learning rate ${peak:-(its own)}" >&2
     [ -z "$peak" ] || args+=(--lr "$peak")  # after train_options' --lr: the last one counts
@@ -107,7 +108,7 @@ case "${1:-status}" in
         mkdir -p "$kept"
         cp "$cache/$name.safetensors" "$cache/$name.card.json" "$kept/"
         [ "$name" != ipc ] || rm -f "$kept"/mask.*  # a mask rebased onto the previous export (rebase-mask.sh) is stale
-        for record in base-steps schedule-start peak-lr; do
+        for record in base-steps schedule-start peak-lr total; do
             if [ -f "$cache/$record" ]; then cp "$cache/$record" "$kept/"; else rm -f "$kept/$record"; fi
         done
         echo "kept step $(( $(base_steps "$kept") + $(card_steps "$kept") )) in all in $kept"
