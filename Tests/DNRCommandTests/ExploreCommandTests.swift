@@ -23,17 +23,24 @@ final class TmuxSession {
 
     func screen() throws -> String { try tmux(["capture-pane", "-t", name, "-p"]) }
 
-    /// Waits (up to `seconds`) until the screen contains `text`.
+    /// Waits (up to `seconds`) until the screen contains every one of `texts`: a screen caught mid-update can
+    /// show a new header over the old panes, so a check of two places on the screen waits for both.
     @discardableResult
-    func wait(for text: String, seconds: Double = 30) throws -> String {
+    func wait(for texts: String..., seconds: Double = 30) throws -> String {
+        try wait(until: texts.map { "\"\($0)\"" }.joined(separator: " and "), seconds: seconds) { screen in texts.allSatisfy(screen.contains) }
+    }
+
+    /// Waits (up to `seconds`) until `condition` holds for the screen, recording an issue named by `description` if it never does.
+    @discardableResult
+    func wait(until description: String, seconds: Double = 30, _ condition: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
             last = try screen()
-            if last.contains(text) { return last }
+            if condition(last) { return last }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        Issue.record("timed out waiting for \"\(text)\"; screen:\n\(last)")
+        Issue.record("timed out waiting for \(description); screen:\n\(last)")
         return last
     }
 
@@ -84,18 +91,16 @@ final class TmuxSession {
     @Test func panesKeysCompareHelpSnapshotAndQuit() throws {
         let snapshots = try scratchFolder()
         let session = try start(snapshots: snapshots)
-        // The header can be drawn a moment before the panes on a loaded machine: wait for each label
-        // (the run stays at step 0 until a key), then check the whole screen.
-        for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] { _ = try session.wait(for: label) }
-        let first = try session.wait(for: "step 0/6")
-        #expect(first.contains("t=30  T′=30"), "before the first step the run stands at T′")
-        for label in ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"] {
-            #expect(first.contains(label), "missing \(label)")
+        // The header can be drawn a moment before the panes on a loaded machine: wait for the whole first screen
+        // (the run stays at step 0, at T′, until a key).
+        let labels = ["dnr explore", "g(x)", "M′", "ground truth", "[masked] ŷ0,t", "y_t", "q quit"]
+        try session.wait(until: "the first screen: \(labels) at step 0/6, t=30, T′=30") { screen in
+            labels.allSatisfy(screen.contains) && screen.contains("step 0/6  t=30  T′=30")
         }
         try session.keys("n")
-        #expect(try session.wait(for: "step 1/6").contains("t=30"))
+        try session.wait(for: "step 1/6  t=30")
         try session.keys("n")
-        #expect(try session.wait(for: "step 2/6").contains("t=24"))  // the respaced plan: 30, 24, 18, 13, 7, 1
+        try session.wait(for: "step 2/6  t=24")  // the respaced plan: 30, 24, 18, 13, 7, 1
         try session.keys("D")
         try session.wait(for: "δ=0.10")
         try session.keys("S")
@@ -105,19 +110,18 @@ final class TmuxSession {
         try session.keys("M")
         try session.wait(for: "mode masked(M′)")
         try session.keys("M")
-        #expect(try session.wait(for: "mode masked(regions)").contains("mask: regions"))  // the fixed facial regions
+        try session.wait(for: "mode masked(regions)", "mask: regions")  // the fixed facial regions
         try session.keys("M")
         try session.wait(for: "mode masked(M)")  // no mask of the user's: back to the learned M
         try session.keys("g")
         try session.wait(for: "|ŷ0,t − g(x)|")
         try session.keys("g")
         try session.keys("c")
-        let compare = try session.wait(for: "[uniform]")
-        #expect(compare.contains("[off]") && compare.contains("[masked]") && compare.contains("mode compare"))
+        try session.wait(for: "[uniform]", "[off]", "[masked]", "mode compare")
         try session.keys("?")
         try session.wait(for: "Keys")
         // The footer stays (the screen may be caught mid-update, so wait for it too); the panes go.
-        #expect(!(try session.wait(for: "q quit")).contains("[uniform] ŷ0,t"), "the overlay replaces the panes")
+        try session.wait(until: "the overlay to replace the panes") { $0.contains("q quit") && !$0.contains("[uniform] ŷ0,t") }
         try session.keys("?")
         try session.wait(for: "[uniform] ŷ0,t")
         try session.keys("p")
@@ -183,8 +187,7 @@ final class TmuxSession {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "bash --norc --noprofile")
         try session.keys("cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics blocks --tprime 30 --steps 6; echo EXITED-$((40 + 2))", "Enter")
-        let first = try session.wait(for: "step 0/6")
-        #expect(first.contains("▀"), "no images before the suspension")
+        try session.wait(for: "step 0/6", "▀")  // images before the suspension
         try session.keys("C-z")
         try session.wait(for: "Stopped")
         // The typed line is on the screen too: the marker waited for is one only the shell's output has.
@@ -192,9 +195,7 @@ final class TmuxSession {
         let suspended = try session.wait(for: "STTY-42-DONE")
         #expect(suspended.contains(" icanon") && suspended.contains(" echo "), "the terminal is not restored while suspended")
         try session.keys("fg", "Enter")
-        let back = try session.wait(for: "step 0/6")
-        _ = try session.wait(for: "▀")
-        #expect(back.contains("dnr explore"))
+        try session.wait(for: "step 0/6", "▀", "dnr explore")
         try session.keys("n")
         try session.wait(for: "step 1/6")
         try session.keys("q")
@@ -222,8 +223,7 @@ final class TmuxSession {
         try ImageFile.write(RGBImage(width: 64, height: 64, samples: samples), to: folder + "/upper.png")
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii "
                                       + "--tprime 30 --steps 6 --mask \(folder)/upper.png; sleep 30")
-        let first = try session.wait(for: "step 0/6")
-        #expect(first.contains("mode masked(yours)") && first.contains("mask: yours"), "\(first)")
+        try session.wait(for: "step 0/6", "mode masked(yours)", "mask: yours")
         try session.keys("M")
         try session.wait(for: "mode masked(M)")
         try session.keys("q")
@@ -233,13 +233,11 @@ final class TmuxSession {
         let weights = try tinyWeights()
         let session = try TmuxSession(command: "cd \(packageRoot) && \(dnrExecutable()) explore --weights \(weights) --graphics ascii --theme light "
                                       + "--tprime 30 --steps 6; sleep 30")
-        let first = try session.wait(for: "astronaut_lq64.png  (1/9)")
-        #expect(first.contains("ground truth"))
+        try session.wait(for: "astronaut_lq64.png  (1/9)", "ground truth")
         try session.keys("]")
         try session.wait(for: "astronaut_lq64_x4.png  (2/9)")
         try session.keys("]")
-        let real = try session.wait(for: "(3/9)")
-        #expect(real.contains("real-lq-ffhq512/") && !real.contains("ground truth"))  // real faces have none
+        try session.wait(until: "a real face (3/9) without a ground truth") { $0.contains("(3/9)") && $0.contains("real-lq-ffhq512/") && !$0.contains("ground truth") }
         try session.keys("[", "[", "[")
         try session.wait(for: "(9/9)")
         try session.keys("q")
@@ -255,7 +253,7 @@ final class TmuxSession {
         try session.keys("n")
         try session.wait(for: "step 1/6")
         try session.keys("]")
-        try session.wait(for: "face 2 of 2  (2/2)")
+        try session.wait(for: "face 2 of 2  (2/2)", "step 0/6")  // face 1's step 1/6 has gone
         try session.keys("n")
         try session.wait(for: "step 1/6")
         try session.keys("p")
