@@ -8,11 +8,15 @@ case "${RUN:=ipc}" in
 esac
 export RUN
 
-# For a measurement beside the run: pauses it, when it runs, until the calling script exits.
+# For a measurement beside the runs: pauses every run that runs (both cores are the measurement's), until the calling
+# script exits.
 pause_background_run() {
-    local control
+    local control run paused=()
     control="$(dirname "${BASH_SOURCE[0]}")/train-background.sh"
-    [[ $("$control" status) == running* ]] || return 0  # (grep -q in a pipe could SIGPIPE status under pipefail)
-    "$control" pause
-    trap '"'"$control"'" go' EXIT
+    for run in denoiser ipc; do
+        [[ $(RUN=$run "$control" status) == running* ]] || continue  # (grep -q in a pipe could SIGPIPE status under pipefail)
+        RUN=$run "$control" pause
+        paused+=("RUN=$run '$control' go;")
+    done
+    [ ${#paused[@]} -eq 0 ] || trap "${paused[*]}" EXIT
 }

@@ -121,6 +121,11 @@ def ignore_interrupts(_worker):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def file_sha256(path):
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
 def portable_command(arguments):
     """The command line as the card records it: paths under the home folder as ~/…, other absolute
     paths relative to the working folder, so that no machine's paths travel with the weights."""
@@ -173,8 +178,7 @@ class Run:
         if args.network == "mask":
             ipc_path = os.path.join(args.models, weights.FILES["ipc"])
             self.ipc = weights.load("ipc", ipc_path).to(self.device).requires_grad_(False).eval()
-            with open(ipc_path, "rb") as file:  # the card names the IPC whose features the branch reads
-                self.ipc_sha256 = hashlib.sha256(file.read()).hexdigest()
+            self.ipc_sha256 = file_sha256(ipc_path)  # the card names the IPC whose features the branch reads
             self.unet = weights.load("diffusion", os.path.join(args.models, weights.FILES["diffusion"])).to(self.device).requires_grad_(False).eval()
             self.alpha_bars = schedule.alpha_bars().to(self.device)
             if args.rebase_from:  # the starting branch, frozen, reading the IPC it was trained on
@@ -209,6 +213,7 @@ class Run:
         if mtime != self.ipc_mtime:
             self.ipc = weights.load("ipc", self.ipc_path).to(self.device).requires_grad_(False).eval()
             self.ipc_mtime = mtime
+            self.ipc_sha256 = file_sha256(self.ipc_path)  # the card names the IPC whose g(x) the denoiser reads
             self.log(f"IPC loaded from {self.ipc_path}")
 
     # --- objectives ---
@@ -350,7 +355,7 @@ class Run:
             "validation_on_fixed_batch": validation, "validation_at_start": self.validation_at_start,
             "started_from": self.started_from,
             **({"input_perturbation": self.args.input_perturbation} if self.args.network == "diffusion" else {}),
-            **({"ipc_sha256": self.ipc_sha256} if self.args.network == "mask" and self.model.sub_branch else {}),
+            **({"ipc_sha256": self.ipc_sha256} if self.args.network == "diffusion" or (self.args.network == "mask" and self.model.sub_branch) else {}),
             "command": self.first_command,
             "last_command": portable_command(sys.argv[1:]),
             "trainer": f"dnr_train (PyTorch {torch.__version__}, {self.world} process(es) on {self.device.type}"

@@ -77,7 +77,9 @@ def test_resumed_run_ends_where_an_unbroken_one_does(repo, tmp_path, network):
     train(repo, network, tmp_path / "parts", "--steps", 6, "--resume", "--workers", 2)
     again = json.load(open(tmp_path / "parts" / weights.card_path(weights.FILES[network]).split("/")[-1]))
     assert again["final_loss_mean_last_100"] == card["final_loss_mean_last_100"]
-    if network == "mask":  # a sub-branch's card names the IPC whose features it reads (ModelStore.maskPairingNote)
+    # A sub-branch's card names the IPC whose features it reads (ModelStore.maskPairingNote), a denoiser's the IPC
+    # whose g(x) it was trained on.
+    if network in ("mask", "diffusion"):
         with open(os.path.join(repo, "Models", "ipc.safetensors"), "rb") as file:
             assert card["ipc_sha256"] == hashlib.sha256(file.read()).hexdigest()
     else:
