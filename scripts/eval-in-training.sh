@@ -7,7 +7,7 @@
 #   scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]
 #
 #   OUT       the run's folder (resumable: run it again to go on); the weights it scores are linked in OUT.weights
-#   BASELINE  a committed evaluation to pair against (default docs/eval-dev800-45000, the committed networks;
+#   BASELINE  a committed evaluation to pair against (default docs/eval-dev800-ipc30000-pipeline, the committed networks: ipc, net2, net4;
 #             copied to OUT.baseline with its scores.csv.gz unzipped)
 #   options   e.g. --limit 200 --methods ipc net2 net4 (default: all 800 dev faces, both settings, bicubic ipc net1–net4)
 #
@@ -16,7 +16,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:?usage: scripts/eval-in-training.sh OUT [BASELINE] [dnr eval options…]}")
 shift
-baseline=$root/docs/eval-dev800-45000
+baseline=$root/docs/eval-dev800-ipc30000-pipeline
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then baseline=$(realpath "$1"); shift; fi
 eval_options=("$@")
 [ ${#eval_options[@]} -gt 0 ] || eval_options=(--setting both --methods bicubic ipc net1 net2 net3 net4)

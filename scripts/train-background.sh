@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The long runs of the model campaign (issue 17) in the background of a working session, with the PyTorch mirror on
 # 2 CPU cores, batch 16. RUN picks the network:
-#   RUN=ipc (default)       the U-Net IPC: 10 100 steps (shipped), continued on a new cosine (TOTAL 30000) with
-#                           --identity-smoothing; in progress since session 26
+#   RUN=ipc (default)       the U-Net IPC: 10 100 steps, continued on a new cosine to 30 000 (TOTAL 30000) with
+#                           --identity-smoothing (sessions 26–28; shipped in session 29)
 #   RUN=denoiser            the default-size denoiser: 30 000 steps, continued to 45 000 (TOTAL 45000; shipped in
-#                           session 26); next, continued from Models/ on a new cosine, e.g. TOTAL=75000 LR=1e-4
+#                           session 26); since session 29 continued from Models/ on a new cosine against the
+#                           30 000-step IPC (TOTAL=75000 LR=1e-4)
 #
 #   scripts/train-background.sh start    resume from the checkpoint in the cache; on a machine without one, continue
 #                                        from the export committed in Models/in-training/, or from Models/ once the
@@ -87,13 +88,21 @@ stop() {
     tail -n 2 "$log"
 }
 
+# Whether every process of the run is stopped (SIGSTOP). The states are read whole first: grep -q in a pipe could
+# SIGPIPE ps under pipefail.
+all_stopped() {
+    local states
+    states=$(ps -o stat= -p "$(pgrep -d, -f "$pattern")")
+    ! grep -qv '^T' <<< "$states"
+}
+
 # A run paused while it starts up (right after `keep`) has been seen running on; so check, and stop it again.
 pause() {
     running || { echo "not running"; return; }
     for _ in 1 2 3 4 5; do
         pkill -STOP -f "$pattern"
         sleep 1
-        if ! ps -o stat= -p "$(pgrep -d, -f "$pattern")" | grep -qv '^T'; then echo paused; return; fi
+        if all_stopped; then echo paused; return; fi
     done
     echo "could not pause: $(ps -o pid=,stat= -p "$(pgrep -d, -f "$pattern")" | tr '\n' ' ')" >&2; exit 1
 }
@@ -114,7 +123,9 @@ case "${1:-status}" in
         echo "kept step $(( $(base_steps "$kept") + $(card_steps "$kept") )) in all in $kept"
         start ;;
     status)
-        if running; then echo "running (pid $(pgrep -of "$pattern"))"; else echo "not running"; fi
+        if ! running; then echo "not running"
+        elif all_stopped; then echo "paused (pid $(pgrep -of "$pattern"); \`go\` continues it)"
+        else echo "running (pid $(pgrep -of "$pattern"))"; fi
         last=$(tail -n 1 "$cache/log.csv" 2> /dev/null | cut -d, -f1)
         [[ "$last" =~ ^[0-9]+$ ]] && echo "last step: $(( $(base_steps "$cache") + last )) of $total"
         # The pace over the last 500 logged steps while running (a gap of over a minute between two steps is a pause or a
