@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The long runs of the model campaign (issue 17) in the background of a working session, with the PyTorch mirror on
 # 2 CPU cores, batch 16. RUN picks the network:
-#   RUN=ipc (default)       the U-Net IPC: 10 100 steps, continued on a new cosine to 30 000 (TOTAL 30000) with
+#   RUN=ipc                 the U-Net IPC: 10 100 steps, continued on a new cosine to 30 000 (TOTAL 30000) with
 #                           --identity-smoothing (sessions 26–28; shipped in session 29)
-#   RUN=denoiser            the default-size denoiser: 30 000 steps, continued to 45 000 (TOTAL 45000; shipped in
+#   RUN=denoiser (default)  the default-size denoiser: 30 000 steps, continued to 45 000 (TOTAL 45000; shipped in
 #                           session 26); since session 29 continued from Models/ on a new cosine against the
 #                           30 000-step IPC (TOTAL=75000 LR=1e-4)
 #
