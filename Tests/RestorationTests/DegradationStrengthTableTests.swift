@@ -10,7 +10,7 @@ import Testing
                      truthSharpness: 400)
     }
 
-    @Test func facesAreBinnedByScaleAndPairedWithTheIPC() {
+    @Test func facesAreBinnedByScaleThenTakenTogetherAndPairedWithTheIPC() {
         // s over 1…4 in thirds: faces 0, 1 at s = 1.5 (bin 1–2), face 2 at s = 4 (the top edge stays in bin 3–4).
         let scales = [0: 1.5, 1: 1.5, 2: 4.0]
         let rows = [row(0, .ipc, same: true, perceptual: 0.10), row(0, .net4, same: true, perceptual: 0.08),
@@ -24,7 +24,14 @@ import Testing
         #expect(table.contains("| 1.0–2.0 | 32–64 px | 2 | net4 | 25.00 | 50.0 % | 0.1200 | −50.0 ± 98.0 | −0.0300 ± 0.0196 |"))
         #expect(table.contains("| 3.0–4.0 | 16–21 px | 1 | net4 | 25.00 | 0.0 % | 0.3300 | −100.0 ± 0.0 | +0.0300 ± 0.0000 |"))
         #expect(!table.contains("2.0–3.0"))
-        #expect(!table.contains("setting `extreme`"))
+        // All three faces: same person 0, −100, −100 → −66.7 ± 1.96·57.74/√3 = 65.3; perceptual −0.02, −0.04, +0.03 →
+        // −0.0100 ± 1.96·0.03606/√3 = 0.0408.
+        #expect(table.contains("| all | 16–64 px | 3 | ipc | 25.00 | 100.0 % | 0.2000 |  |  |"))
+        #expect(table.contains("| all | 16–64 px | 3 | net4 | 25.00 | 33.3 % | 0.1900 | −66.7 ± 65.3 | −0.0100 ± 0.0408 |"))
+        // A setting with one s has its one group, and no "all" beside it.
+        #expect(table.contains("setting `extreme`"))
+        #expect(table.contains("| 4.0 | 16 px | 1 | ipc | 25.00 | 100.0 % | 0.5000 |  |  |"))
+        #expect(table.components(separatedBy: "| all |").count == 3)
     }
 
     @Test func theScaleOfAnEvaluatedFaceIsTheOneItWasDegradedWith() throws {
