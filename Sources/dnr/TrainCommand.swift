@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between sample grids.") var sampleEvery = 250
     @Option(help: "Diffusion: draw half the timesteps from 1…N (restoration starts at T′ ≤ N); 0 draws all from 1…T.") var focus = 400
     @Option(help: "Diffusion: γ of input perturbation (Ning et al. 2023): y_t is noised with ε + γ·ξ, the target stays ε; 0 is Eq. 5 as written.") var inputPerturbation: Float = 0
-    @Option(help: "Denoiser size for diffusion: \(UNetConfiguration.named.keys.sorted().joined(separator: ", ")).") var unet = "light"
+    @Option(help: "Denoiser size for diffusion without --from-models: \(UNetConfiguration.named.keys.sorted().joined(separator: " or ")); default is the size shipped in Models/.") var unet = "default"
     @Option(help: "Mask: the step of the guided update y_t − k·(∇L ⊙ M) the objective scores.") var updateScale: Float = 3
     @Flag(help: "Mask: score ŷ_{0,t} with ε̂ re-evaluated at the updated y_t (the gradient runs through the frozen denoiser, which undoes part of the change, as the sampler's next step does) instead of held; pair it with an --update-scale of 10–30.") var reevaluateNoise = false
     @Option(help: "Mask: the image y_t is drawn around, clean (y_0) or conditioned (g(x), where the sampler starts).") var noised: MaskTrainer.NoisedImage = .conditioned

@@ -57,7 +57,7 @@ def parse(argv=None):
     ap.add_argument("--focus", type=int, default=400, help="diffusion: half the timesteps from 1…focus")
     ap.add_argument("--input-perturbation", type=float, default=0.0,
                     help="diffusion: γ (Ning et al. 2023): y_t is noised with ε + γ·ξ, the target stays ε (DiffusionTrainer.inputPerturbation)")
-    ap.add_argument("--unet", default="light", choices=["light", "default"], help="diffusion, without --from-models")
+    ap.add_argument("--unet", default="default", choices=["light", "default"], help="diffusion, without --from-models (default: the size shipped in Models/)")
     ap.add_argument("--config", default="", help="a fresh network's configuration as JSON (dnr's keys), instead of the default")
     ap.add_argument("--ipc-refresh", default="", help="diffusion: reload the IPC from this file whenever it changes")
     ap.add_argument("--update-scale", type=float, default=3.0, help="mask: the step k of the guided update the objective scores")
