@@ -18,8 +18,9 @@
 #   scripts/train-background.sh status   the step, the last validation rows, whether it runs
 #
 # Environment: RUN, FACES (default ../shared/data/faces), CACHE (default ~/.cache/dnr/torch/unet-default or .../ipc),
-# TOTAL (the run's length in steps, remembered in `total` beside the checkpoint and the export once started; a larger TOTAL on `start` resumes with the cosine stretched over TOTAL, so the
-# learning rate steps up to its value at that point of the longer schedule), LR (on the `start` that begins a run from an
+# TOTAL (the run's length in steps, remembered in `total` beside the checkpoint and the export once started; a larger
+# TOTAL on `start` resumes with the cosine stretched over TOTAL, so the learning rate steps up to its value at that
+# point of the longer schedule), LR (on the `start` that begins a run from an
 # export: its peak learning rate instead of the run's own, e.g. a fine-tune of a finished run whose new cosine would
 # otherwise climb back to the first run's peak; kept in peak-lr beside the checkpoint and the export, so resumes keep it).
 set -euo pipefail

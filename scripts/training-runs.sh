@@ -7,13 +7,14 @@ case "${RUN:=denoiser}" in
     *) echo "RUN is denoiser or ipc, not ${RUN}" >&2; exit 2 ;;
 esac
 export RUN
+training_runs=(denoiser ipc)  # every RUN above
 
 # For a measurement beside the runs: pauses every run that runs (both cores are the measurement's), until the calling
 # script exits.
 pause_background_run() {
     local control run paused=()
     control="$(dirname "${BASH_SOURCE[0]}")/train-background.sh"
-    for run in denoiser ipc; do
+    for run in "${training_runs[@]}"; do
         [[ $(RUN=$run "$control" status) == running* ]] || continue  # (grep -q in a pipe could SIGPIPE status under pipefail)
         RUN=$run "$control" pause
         paused+=("RUN=$run '$control' go;")

@@ -59,8 +59,8 @@ func runShaSum(_ path: String) throws -> [UInt8] {
         // when they fell in more than one.
         let strength = report.components(separatedBy: "#### By degradation strength, setting `paper`").last!.components(separatedBy: "####")[0]
         let ipcRows = strength.split(separator: "\n").filter { $0.contains("| ipc |") }
-        let binned = ipcRows.filter { !$0.hasPrefix("| all |") }.map { Int($0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces))! }
-        let together = ipcRows.filter { $0.hasPrefix("| all |") }.map { Int($0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces))! }
+        func faceCounts(_ rows: [Substring]) -> [Int] { rows.map { Int($0.split(separator: "|")[2].trimmingCharacters(in: .whitespaces))! } }
+        let binned = faceCounts(ipcRows.filter { !$0.hasPrefix("| all |") }), together = faceCounts(ipcRows.filter { $0.hasPrefix("| all |") })
         #expect(binned.reduce(0, +) == 4 && together == (binned.count > 1 ? [4] : []), "\(strength)")
         // The weights are named by their hashes.
         let unetHash = try String(decoding: runShaSum(weights + "/unet.safetensors").prefix(16), as: UTF8.self)
