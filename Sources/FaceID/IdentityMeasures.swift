@@ -31,9 +31,13 @@ extension FaceRecognizer {
     /// are summed over channels and averaged over positions; the result is the mean over the five
     /// maps, per image ([N]). No learned weights; differentiable in both images.
     public func perceptualDistance(_ a: Variable, _ b: Variable) -> Variable {
-        let n = a.shape[0]
-        let mapsA = features(normalisedInput: networkInput(a)).maps
-        let mapsB = features(normalisedInput: networkInput(b)).maps
+        perceptualDistance(betweenMaps: features(normalisedInput: networkInput(a)).maps, features(normalisedInput: networkInput(b)).maps)
+    }
+
+    /// The same distance from feature maps already computed (`features(normalisedInput:).maps`), so that a
+    /// descriptor and the distance come from one pass, or a fixed image's maps serve many comparisons.
+    public func perceptualDistance(betweenMaps mapsA: [Variable], _ mapsB: [Variable]) -> Variable {
+        let n = mapsA[0].shape[0]
         var total: Variable? = nil
         for (fa, fb) in zip(mapsA, mapsB) {
             let difference = unitChannels(fa) - unitChannels(fb)

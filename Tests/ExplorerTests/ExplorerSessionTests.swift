@@ -65,6 +65,28 @@ func tinyPipeline() throws -> RestorationPipeline {
         #expect(single.guidanceEffect(of: single.rows[0]) == nil)
     }
 
+    /// Each step records IDS of ŷ0,t to the ground truth and its face-perceptual distance to it, from one pass of the
+    /// recognizer: the numbers the recognizer gives for the two images on their own. Without a ground truth IDS is to
+    /// g(x) and there is no distance.
+    @Test func stepsRecordIdentityAndPerceptualDistanceToTheTruth() throws {
+        let s = try session()
+        s.step(2)
+        let recognizer = s.pipeline.recognizer
+        let (estimate, truth) = (RGBImage(tensor: s.rows[0].latest!.predictedStart).clamped(), RGBImage(tensor: s.truth!))
+        let distance = withoutGradients { recognizer.perceptualDistance(Variable(estimate.tensor()), Variable(truth.tensor())) }.value.scalar
+        let summary = s.rows[0].history[1]
+        let perceptual = try #require(summary.perceptual)
+        #expect(distance > 0.01 && abs(perceptual - distance) < 1e-5)
+        #expect(abs(summary.ids - IdentityComparison(recognizer.descriptor(of: estimate), recognizer.descriptor(of: truth)).cosine) < 1e-5)
+
+        let bare = ExplorerSession(pipeline: s.pipeline, degraded: RGBImage(tensor: s.degraded), settings: s.settings)
+        bare.step()
+        let conditioned = RGBImage(tensor: bare.conditioned)
+        let first = RGBImage(tensor: bare.rows[0].latest!.predictedStart).clamped()
+        #expect(bare.rows[0].history[0].perceptual == nil)
+        #expect(abs(bare.rows[0].history[0].ids - IdentityComparison(recognizer.descriptor(of: first), recognizer.descriptor(of: conditioned)).cosine) < 1e-5)
+    }
+
     @Test func knobsTakeEffect() throws {
         let s = try session()
         let before = s.proxyCoverage

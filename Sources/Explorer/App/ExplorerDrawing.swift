@@ -62,12 +62,17 @@ extension ExplorerApp {
                 place(.distance(index), "|ŷ0,t − g(x)|", r.distance)
             }
             let (row, numbers) = (line.labelRow, line.numbersColumn)
-            screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–") to \(v.truth == nil ? "g(x)" : "truth")", row: row + 1, column: numbers, style: .numbers)
+            let perceptual = r.perceptualHistory.last.map { "  f-p " + String(format: "%.4f", $0) } ?? ""
+            screen.text("IDS \(r.ids.map { String(format: "%.4f", $0) } ?? "–")" + perceptual + " to \(v.truth == nil ? "g(x)" : "truth")",
+                        row: row + 1, column: numbers, style: .numbers)
             screen.text("L_arc \(r.identityLoss.map { String(format: "%.4f", $0) } ?? "–")  ‖∇L‖ \(String(format: "%.3g", r.gradientNorm))", row: row + 2, column: numbers, style: .numbers)
             screen.text("\(String(format: "%.0f", r.milliseconds)) ms/step" + (r.effect.map { "   " + Self.describe($0, mask: Self.maskName(s.maskSource)) } ?? ""),
                         row: row + 3, column: numbers, style: .numbers)
             screen.text("IDS    " + Sparkline.render(r.idsHistory, width: 30), row: row + 4, column: numbers, style: .sparkline)
             screen.text("L_arc  " + Sparkline.render(r.lossHistory, width: 30), row: row + 5, column: numbers, style: .sparkline)
+            if v.truth != nil && layout.imageRows >= 5 {  // the line below the pane's last row otherwise
+                screen.text("f-p    " + Sparkline.render(r.perceptualHistory, width: 30), row: row + 6, column: numbers, style: .sparkline)
+            }
         }
         if let message = notice ?? (v.message.isEmpty ? nil : v.message) {
             let lines = WordWrap.lines(message, width: screen.columns)

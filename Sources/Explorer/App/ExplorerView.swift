@@ -11,6 +11,8 @@ struct ExplorerView: Sendable {
         var predictedStart: RGBImage?, current: RGBImage?
         var identityLoss: Float?, gradientNorm: Float = 0, ids: Float?
         var idsHistory: [Float] = [], lossHistory: [Float] = []
+        /// The face-perceptual distance of ŷ0,t to the ground truth, step by step (empty without one).
+        var perceptualHistory: [Float] = []
         var milliseconds = 0.0
         /// This step's guidance update on y (signed heat map) and its largest magnitude; |ŷ0,t − g(x)|.
         var shift: RGBImage?, shiftLargest: Float = 0
@@ -62,6 +64,7 @@ extension ExplorerView {
             r.idsHistory = row.history.map(\.ids)
             r.ids = r.idsHistory.last
             r.lossHistory = row.history.compactMap(\.identityLoss)
+            r.perceptualHistory = row.history.compactMap(\.perceptual)
             return r
         }
         self.init(degraded: RGBImage(tensor: s.degraded).clamped(), conditioned: RGBImage(tensor: s.conditioned).clamped(),

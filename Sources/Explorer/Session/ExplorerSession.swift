@@ -12,6 +12,8 @@ public struct StepSummary: Codable, Sendable {
     public var gradientNorm: Float
     /// IDS of ŷ_{0,t}: to the ground truth when known, else to g(x).
     public var ids: Float
+    /// The face-perceptual distance of ŷ_{0,t} to the ground truth; nil without one.
+    public var perceptual: Float? = nil
     public var milliseconds: Double
     /// Compare mode, guided rows: how far ŷ_{0,t} has moved from the unguided row's and the share of
     /// that change inside the mask masked guidance uses (`GuidanceEffect`).
@@ -44,6 +46,8 @@ public final class ExplorerSession {
     public private(set) var compare = false
     public private(set) var rows: [Row] = []
     let reference: [Float]
+    /// The ground truth's feature maps for the face-perceptual distance of every ŷ_{0,t}.
+    let truthMaps: [Variable]?
 
     /// The user's mask ([1, 1, R, R]) for `MaskSource.user`: a --mask file, or painted.
     public private(set) var userMask: Tensor?
@@ -59,6 +63,9 @@ public final class ExplorerSession {
         self.truth = truth.map(fit)
         conditioning = pipeline.conditioning(self.degraded)
         reference = pipeline.recognizer.descriptor(of: RGBImage(tensor: self.truth ?? conditioning.output))
+        truthMaps = self.truth.map { t in
+            withoutGradients { pipeline.recognizer.features(normalisedInput: pipeline.recognizer.networkInput(Variable(RGBImage(tensor: t).tensor()))).maps }
+        }
         self.settings = settings
         rebuild()
     }
@@ -97,9 +104,9 @@ public final class ExplorerSession {
                 guard let state = row.sampler.next() else { continue }
                 row.latest = state
                 row.frames.append(state.predictedStart)
-                let descriptor = pipeline.recognizer.descriptor(of: RGBImage(tensor: state.predictedStart).clamped())
+                let (ids, perceptual) = measure(state.predictedStart)
                 row.history.append(StepSummary(step: state.step, timestep: state.timestep, identityLoss: state.identityLoss,
-                                               gradientNorm: state.gradientNorm, ids: IdentityComparison(descriptor, reference).cosine,
+                                               gradientNorm: state.gradientNorm, ids: ids, perceptual: perceptual,
                                                milliseconds: state.modelMilliseconds + state.guidanceMilliseconds))
             }
             for row in rows {
@@ -110,6 +117,18 @@ public final class ExplorerSession {
             taken += 1
         }
         return taken
+    }
+
+    /// IDS of an estimate to the reference and, with a ground truth, its face-perceptual distance to it, from one
+    /// pass of the recognizer.
+    func measure(_ estimate: Tensor) -> (ids: Float, perceptual: Float?) {
+        let recognizer = pipeline.recognizer
+        return withoutGradients {
+            let input = recognizer.networkInput(Variable(RGBImage(tensor: estimate).clamped().tensor()))
+            let features = recognizer.features(normalisedInput: input)
+            let ids = IdentityComparison(features.descriptor.value.scalars, reference).cosine
+            return (ids, truthMaps.map { recognizer.perceptualDistance(betweenMaps: features.maps, $0).value.scalar })
+        }
     }
 
     /// In compare mode, how far a guided row's ŷ_{0,t} has moved from the unguided row's (same noise,
