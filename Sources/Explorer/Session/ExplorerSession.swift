@@ -45,6 +45,7 @@ public final class ExplorerSession {
     public private(set) var settings: SamplerSettings
     public private(set) var compare = false
     public private(set) var rows: [Row] = []
+    /// The descriptor IDS compares every ŷ_{0,t} with: the ground truth's, else g(x)'s.
     let reference: [Float]
     /// The ground truth's feature maps for the face-perceptual distance of every ŷ_{0,t}.
     let truthMaps: [Variable]?
@@ -62,10 +63,11 @@ public final class ExplorerSession {
         self.degraded = fit(degraded)
         self.truth = truth.map(fit)
         conditioning = pipeline.conditioning(self.degraded)
-        reference = pipeline.recognizer.descriptor(of: RGBImage(tensor: self.truth ?? conditioning.output))
-        truthMaps = self.truth.map { t in
-            withoutGradients { pipeline.recognizer.features(normalisedInput: pipeline.recognizer.networkInput(Variable(RGBImage(tensor: t).tensor()))).maps }
-        }
+        let recognizer = pipeline.recognizer
+        let referenceImage = RGBImage(tensor: self.truth ?? conditioning.output).tensor()
+        let features = withoutGradients { recognizer.features(normalisedInput: recognizer.networkInput(Variable(referenceImage))) }
+        reference = features.descriptor.value.scalars
+        truthMaps = self.truth == nil ? nil : features.maps
         self.settings = settings
         rebuild()
     }
