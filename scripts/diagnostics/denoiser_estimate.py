@@ -18,12 +18,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 from dnr_train import data, guidance, schedule, weights  # noqa: E402
 from dnr_train.dlib_model import FaceRecognizer  # noqa: E402
-
-
-def psnr(a, b):
-    """PSNR in dB of images in [−1, 1], per image, as dnr eval measures it on [0, 1]."""
-    mse = (((a.clamp(-1, 1) - b) / 2) ** 2).mean(dim=(1, 2, 3))
-    return -10 * torch.log10(mse)
+from measures import psnr  # noqa: E402
 
 
 def main():
@@ -45,9 +40,9 @@ def main():
     generator = torch.Generator().manual_seed(5)
 
     def scores(images):
+        images = images.clamp(-1, 1)
         with torch.no_grad():
-            distance = recognizer.perceptual_distance(images.clamp(-1, 1), clean)
-        return psnr(images, clean), distance
+            return psnr(images, clean), recognizer.perceptual_distance(images, clean)
 
     with torch.no_grad():
         conditioned = ipc(degraded)

@@ -15,6 +15,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 from dnr_train import data, degradation, weights  # noqa: E402
 from dnr_train.dlib_model import FaceRecognizer  # noqa: E402
+from measures import psnr  # noqa: E402
 
 
 def gaussian_blur(images, sigma):
@@ -35,10 +36,10 @@ def main():
     recognizer = FaceRecognizer(os.path.join(args.models, "dlib_face_recognition_resnet_model_v1.dat"))
 
     def report(name, images):
-        psnr = (10 * torch.log10(4 / ((images - clean) ** 2).mean((1, 2, 3)))).mean().item()
+        peak = psnr(images, clean).mean().item()
         with torch.no_grad():
             distance = recognizer.perceptual_distance(images.clamp(-1, 1), clean).mean().item()
-        print(f"| {name} | {psnr:.2f} | {distance:.4f} |", flush=True)
+        print(f"| {name} | {peak:.2f} | {distance:.4f} |", flush=True)
 
     with torch.no_grad():
         conditioned = ipc(degraded)

@@ -16,6 +16,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 from dnr_train.dlib_model import FaceRecognizer, identity_loss  # noqa: E402
+from measures import psnr  # noqa: E402
 
 
 def load(folder, names):
@@ -53,11 +54,11 @@ def main():
         rows += [(f"method, below σ = {s:g} from the reference", method - gaussian(method, s) + gaussian(reference, s)) for s in args.sigmas]
         for name, images in rows:
             images = images.clamp(-1, 1)
-            psnr = 10 * torch.log10(4 / ((images - truth) ** 2).mean(dim=(1, 2, 3)))
+            peak = psnr(images, truth)
             ids = 1 - identity_loss(recognizer(images), descriptors)
             distance = recognizer.perceptual_distance(images, truth)
             d = distance - base
-            print(f"| {name} | {psnr.mean():.2f} | {ids.mean():.4f} | {distance.mean():.4f} | "
+            print(f"| {name} | {peak.mean():.2f} | {ids.mean():.4f} | {distance.mean():.4f} | "
                   f"{d.mean():+.4f} ± {1.96 * d.std() / len(names) ** 0.5:.4f} |", flush=True)
 
 

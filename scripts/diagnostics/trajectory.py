@@ -19,6 +19,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
 from dnr_train.dlib_model import FaceRecognizer  # noqa: E402
+from measures import psnr, sharpness  # noqa: E402
 
 STEP = re.compile(r"^(?P<name>.+)_step(?P<k>\d{4})_t(?P<t>\d+)\.png$")
 
@@ -26,18 +27,6 @@ STEP = re.compile(r"^(?P<name>.+)_step(?P<k>\d{4})_t(?P<t>\d+)\.png$")
 def load(paths):
     arrays = [np.asarray(Image.open(p).convert("RGB"), dtype=np.float32) for p in paths]
     return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2) / 127.5 - 1
-
-
-def psnr(a, b):
-    return -10 * torch.log10((((a - b) / 2) ** 2).mean(dim=(1, 2, 3)))
-
-
-def sharpness(images):
-    """Variance of the 4-neighbour Laplacian of the grey image on [0, 255], as ImageMetrics.sharpness."""
-    grey = 127.5 * (images + 1)
-    grey = 0.299 * grey[:, 0] + 0.587 * grey[:, 1] + 0.114 * grey[:, 2]
-    laplacian = grey[:, :-2, 1:-1] + grey[:, 2:, 1:-1] + grey[:, 1:-1, :-2] + grey[:, 1:-1, 2:] - 4 * grey[:, 1:-1, 1:-1]
-    return laplacian.flatten(1).var(1, unbiased=False)
 
 
 def main():
